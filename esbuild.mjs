@@ -1,0 +1,66 @@
+// Three bundles (architecture.md): the extension (Node, CommonJS, `vscode` external),
+// the CLI (Node) and the run panel (browser). Type-checking is `npm run typecheck`;
+// esbuild only strips types, which keeps builds fast.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+};
+
+const builds = [
+  {
+    ...common,
+    entryPoints: { extension: 'src/extension/extension.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  {
+    ...common,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+];
+if (existsSync('webview/main.ts')) {
+  builds.push({
+    ...common,
+    entryPoints: { panel: 'webview/main.ts' },
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
+  });
+}
+// Integration suites run inside VS Code's extension host; bundle them with mocha.
+if (existsSync('test/integration/index.ts')) {
+  builds.push({
+    ...common,
+    entryPoints: { index: 'test/integration/index.ts' },
+    outdir: 'out/test/integration',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  });
+}
+
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('esbuild: watching…');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

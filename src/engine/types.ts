@@ -1,0 +1,435 @@
+/**
+ * The engine's public vocabulary: the typed workflow model the loader produces,
+ * the events a run emits, and the ports (provider, clock, asker) through which a
+ * run touches the world. Nothing here imports `vscode`, the DOM or Node-only APIs,
+ * so the CLI, the extension host and the tests all share it.
+ */
+
+// ─── Source positions ────────────────────────────────────────────────────────
+
+/** 1-based line and column, as editors and the CLI print them. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** A span of the workflow file. `offset`/`endOffset` are 0-based character offsets. */
+export interface SourceRange {
+  start: Position;
+  end: Position;
+  offset: number;
+  endOffset: number;
+}
+
+// ─── Problems (validation and analysis) ──────────────────────────────────────
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/**
+ * One thing wrong with a workflow file. `code` is stable: editors key quick fixes
+ * on it, tests assert it, and people search for it.
+ */
+export interface Problem {
+  file: string;
+  range: SourceRange;
+  code: ProblemCode;
+  severity: Severity;
+  message: string;
+  /** The step the problem belongs to, when there is one. */
+  stepId?: string;
+  /** Machine-readable data for quick fixes, e.g. `{ replacement: 'outline' }`. */
+  data?: Record<string, unknown>;
+}
+
+export type ProblemCode =
+  | 'yaml-syntax'
+  | 'schema'
+  | 'duplicate-id'
+  | 'missing-kind'
+  | 'multiple-kinds'
+  | 'unknown-step-ref'
+  | 'unknown-input-ref'
+  | 'unknown-worker'
+  | 'unknown-target'
+  | 'unknown-variable'
+  | 'unknown-step-field'
+  | 'future-step-ref'
+  | 'unreachable-step'
+  | 'expression-syntax'
+  | 'expression-type'
+  | 'template-syntax'
+  | 'invalid-duration'
+  | 'nested-transition'
+  | 'workflow-not-found';
+
+// ─── The workflow model ──────────────────────────────────────────────────────
+
+/** A CEL expression as written, with where it was written. */
+export interface Expr {
+  source: string;
+  range: SourceRange;
+}
+
+/** A piece of a `{{ }}` template: literal text or an expression. */
+export type TemplatePart = { text: string } | { expr: Expr };
+
+/**
+ * A string that may contain `{{ expression }}` parts. A template that is exactly one
+ * expression (`"{{ steps.a.output }}"`) renders to that expression's value unchanged,
+ * so `set:` and `with:` can pass objects and lists through.
+ */
+export interface Template {
+  source: string;
+  parts: TemplatePart[];
+  range: SourceRange;
+}
+
+/** A value from YAML whose strings are templates: `set:`, `with:`, `outputs:`, `mock:`. */
+export type TemplateValue =
+  | { kind: 'template'; template: Template }
+  | { kind: 'literal'; value: unknown }
+  | { kind: 'list'; items: TemplateValue[] }
+  | { kind: 'object'; entries: Record<string, TemplateValue> };
+
+export interface ModelSettings {
+  provider?: string;
+  name?: string;
+  temperature?: number;
+  max_tokens?: number;
+  top_p?: number;
+  seed?: number;
+  stop?: string[];
+}
+
+export type InputType = 'string' | 'number' | 'boolean' | 'object' | 'array';
+
+export interface InputDef {
+  name: string;
+  description?: string;
+  type: InputType;
+  required: boolean;
+  default?: unknown;
+  choices?: unknown[];
+  range: SourceRange;
+}
+
+export interface WorkerDef {
+  name: string;
+  description?: string;
+  system?: Template;
+  model?: ModelSettings;
+  range: SourceRange;
+}
+
+/** Where a transition goes: a step id, or the run's end (`end`) or failure (`fail`). */
+export interface Target {
+  to: string;
+  range: SourceRange;
+}
+
+export type StepKind = 'prompt' | 'parallel' | 'switch' | 'input' | 'set' | 'workflow' | 'fail';
+
+export interface StepBase {
+  id: string;
+  kind: StepKind;
+  name?: string;
+  description?: string;
+  if?: Expr;
+  /** Per attempt, in milliseconds. */
+  timeoutMs?: number;
+  retries: number;
+  retryDelayMs: number;
+  check?: Expr;
+  next?: Target;
+  onSuccess?: Target;
+  onFailure?: Target;
+  /** `end: true`: the run finishes successfully once this step succeeds. */
+  end: boolean;
+  /** `fail: message`: the run fails with this message once this step has run. */
+  fail?: Template;
+  maxVisits: number;
+  cache?: boolean;
+  mock?: TemplateValue;
+  /** `for_each`: the step's body runs once per item of this list. */
+  forEach?: Expr;
+  concurrency: number;
+  /** The id of the `parallel` step this step is a branch of. */
+  parentId?: string;
+  range: SourceRange;
+  idRange: SourceRange;
+}
+
+export interface PromptStep extends StepBase {
+  kind: 'prompt';
+  prompt: Template;
+  system?: Template;
+  worker?: { name: string; range: SourceRange };
+  model?: ModelSettings;
+  outputSchema?: Record<string, unknown>;
+}
+
+export interface ParallelStep extends StepBase {
+  kind: 'parallel';
+  branches: Step[];
+}
+
+export interface SwitchStep extends StepBase {
+  kind: 'switch';
+  switch: Expr;
+  cases: { value: string; target: Target }[];
+  default?: Target;
+}
+
+export interface InputStep extends StepBase {
+  kind: 'input';
+  question: Template;
+  default?: unknown;
+  choices?: unknown[];
+}
+
+export interface SetStep extends StepBase {
+  kind: 'set';
+  value: TemplateValue;
+}
+
+export interface WorkflowStep extends StepBase {
+  kind: 'workflow';
+  uses: { path: string; range: SourceRange };
+  with: Record<string, TemplateValue>;
+}
+
+/** A step with no kind of its own and a `fail:` message: reaching it fails the run. */
+export interface FailStep extends StepBase {
+  kind: 'fail';
+}
+
+export type Step = PromptStep | ParallelStep | SwitchStep | InputStep | SetStep | WorkflowStep | FailStep;
+
+export interface Workflow {
+  file: string;
+  name: string;
+  description?: string;
+  inputs: InputDef[];
+  model: ModelSettings;
+  workers: Record<string, WorkerDef>;
+  /** Top-level steps in file order; `parallel` branches are nested in their parent. */
+  steps: Step[];
+  outputs: Record<string, TemplateValue>;
+  /** Every step, nested ones included, by id (first wins when ids repeat). */
+  stepsById: Map<string, Step>;
+  range: SourceRange;
+}
+
+// ─── Model calls: the provider port ──────────────────────────────────────────
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ModelParams {
+  temperature?: number;
+  max_tokens?: number;
+  top_p?: number;
+  seed?: number;
+  stop?: string[];
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+export interface ModelRequest {
+  provider: string;
+  model: string;
+  messages: ChatMessage[];
+  params: ModelParams;
+  /** JSON Schema the reply must satisfy; the reply is then JSON. */
+  outputSchema?: Record<string, unknown>;
+  /** Aborted on cancel and on timeout; providers pass it to their HTTP request. */
+  signal: AbortSignal;
+  /** Streamed text as it arrives. */
+  onDelta?: (text: string) => void;
+  /** Who is asking, for error messages and rate-limit accounting. */
+  stepId: string;
+  attempt: number;
+  /**
+   * The step's `mock:` reply for this call, already rendered. Only the mock
+   * provider reads it; real providers ignore it.
+   */
+  mock?: unknown;
+}
+
+export interface ModelResponse {
+  text: string;
+  /** The parsed reply when the request had an `outputSchema`. */
+  json?: unknown;
+  usage?: Usage;
+  /** The model that answered, when the server says. */
+  model?: string;
+  finishReason?: string;
+  costUsd?: number;
+  /** Set by the caching layer. */
+  cache?: { hit: boolean; key: string };
+}
+
+/** A source of model replies. Providers carry no workflow logic. */
+export interface Provider {
+  readonly id: string;
+  complete(request: ModelRequest): Promise<ModelResponse>;
+}
+
+/** Resolves the provider a step names (`openai`, `mock`, `vscode-lm`, a named server). */
+export interface ProviderResolver {
+  resolve(name: string): Provider;
+}
+
+// ─── Other ports ─────────────────────────────────────────────────────────────
+
+/** Time, injected so tests can use a simulated clock. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or rejects with the signal's reason when aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface InputQuestion {
+  stepId?: string;
+  name: string;
+  question: string;
+  type: InputType;
+  default?: unknown;
+  choices?: unknown[];
+}
+
+/** Asks the person running the workflow; `undefined` means no answer (headless, dismissed). */
+export type Asker = (question: InputQuestion, signal: AbortSignal) => Promise<unknown | undefined>;
+
+/** Loads a sub-workflow named by `uses:`, relative to the file that uses it. */
+export type WorkflowLoader = (path: string, fromFile: string) => Promise<Workflow>;
+
+// ─── Run results and events ──────────────────────────────────────────────────
+
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+export type RunStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
+
+/** What went wrong, with the chain of causes a person needs to act on it. */
+export interface ErrorInfo {
+  /** Stable kind: `provider`, `timeout`, `check`, `schema`, `expression`, `max-visits`, `input`, `cancelled`, `fail`, `internal`… */
+  code: string;
+  message: string;
+  stepId?: string;
+  cause?: ErrorInfo;
+  /** Where in the workflow file, when it is about a node of it. */
+  range?: SourceRange;
+}
+
+/** Everything a person debugging a model call needs, as it was sent and received. */
+export interface ModelCallRecord {
+  provider: string;
+  model: string;
+  params: ModelParams;
+  messages: ChatMessage[];
+  outputSchema?: Record<string, unknown>;
+  usage?: Usage;
+  costUsd?: number;
+  latencyMs: number;
+  finishReason?: string;
+  cache?: { hit: boolean; key: string };
+}
+
+/** Identifies one execution of a step: which visit, and which item of a `for_each`. */
+export interface StepRef {
+  stepId: string;
+  /** 1-based count of times the run has entered this step. */
+  visit: number;
+  /** The item index inside a `for_each`. */
+  index?: number;
+}
+
+interface EventBase {
+  runId: string;
+  /** Monotonic within a run, from 1. */
+  seq: number;
+  /** Milliseconds since the epoch, from the run's clock. */
+  time: number;
+}
+
+export const TRACE_SCHEMA_VERSION = 1;
+
+export type RunEvent =
+  | (EventBase & {
+      type: 'run.started';
+      schemaVersion: number;
+      workflow: { name: string; file: string };
+      inputs: Record<string, unknown>;
+      /** The run this one continues, when resumed. */
+      resumedFrom?: string;
+      startAt?: string;
+      stopAfter?: string;
+    })
+  | (EventBase & StepRef & { type: 'step.started'; kind: StepKind; attempt: number; name?: string })
+  | (EventBase & StepRef & { type: 'step.delta'; attempt: number; text: string })
+  | (EventBase &
+      StepRef & {
+        type: 'step.completed';
+        attempt: number;
+        output: unknown;
+        durationMs: number;
+        call?: ModelCallRecord;
+        /** Taken from an earlier run rather than executed. */
+        restored?: boolean;
+      })
+  | (EventBase &
+      StepRef & {
+        type: 'step.failed';
+        attempt: number;
+        error: ErrorInfo;
+        durationMs: number;
+        call?: ModelCallRecord;
+        /** The text received before the failure (a broken stream); recorded, never passed on. */
+        partialOutput?: string;
+      })
+  | (EventBase &
+      StepRef & {
+        type: 'step.retrying';
+        attempt: number;
+        error: ErrorInfo;
+        delayMs: number;
+        call?: ModelCallRecord;
+        partialOutput?: string;
+      })
+  | (EventBase & StepRef & { type: 'step.skipped'; reason: string })
+  | (EventBase & { type: 'run.paused'; nextStepId?: string })
+  | (EventBase & { type: 'run.resumed' })
+  | (EventBase & { type: 'run.completed'; outputs: Record<string, unknown>; durationMs: number; usage: Usage; costUsd?: number })
+  | (EventBase & { type: 'run.failed'; error: ErrorInfo; durationMs: number; usage: Usage; costUsd?: number })
+  | (EventBase & { type: 'run.cancelled'; reason: string; durationMs: number; usage: Usage; costUsd?: number });
+
+export type RunEventType = RunEvent['type'];
+
+/** The latest state of one step, as `steps.<id>` exposes it to expressions. */
+export interface StepResult {
+  status: StepStatus;
+  output: unknown;
+  attempts: number;
+  visits: number;
+  startedAt?: number;
+  durationMs?: number;
+  error?: ErrorInfo;
+  usage?: Usage;
+  costUsd?: number;
+}
+
+export interface RunResult {
+  runId: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  outputs: Record<string, unknown>;
+  steps: Record<string, StepResult>;
+  error?: ErrorInfo;
+  durationMs: number;
+  usage: Usage;
+  costUsd?: number;
+}
