@@ -7,4 +7,4 @@ if (!fs.existsSync(bundle)) {
   process.stderr.write('orchestrate: the CLI is not built yet; run `npm run build` in ' + path.dirname(__dirname) + '\n');
   process.exit(2);
 }
-require(bundle);
+require(bundle).cli();

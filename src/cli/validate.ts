@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { formatProblem, hasErrors } from '../engine';
+import { parseArgs, UsageError } from './args';
+import { checkFile } from './files';
+import type { Io } from './main';
+
+const USAGE = `Usage: orchestrate validate FILE...
+
+Checks workflow files: YAML syntax, the schema, references between steps, inputs
+and workers, transitions, and CEL expressions. Prints one line per problem:
+
+  file:line:col: code: message
+
+Exit status: 0 when no file has errors (warnings are printed but allowed), 1 otherwise.
+Options:
+  --quiet     print errors only, not warnings
+`;
+
+export const validateCommand = {
+  summary: 'check workflow files and print file:line:col: code: message per problem',
+  usage: USAGE,
+  async run(argv: string[], io: Io): Promise<number> {
+    const { positionals, options } = parseArgs(argv, { quiet: { type: 'boolean', short: 'q' } });
+    if (positionals.length === 0) throw new UsageError('name at least one workflow file');
+    let failed = false;
+    for (const file of positionals) {
+      if (!existsSync(file)) {
+        io.err(`${file}: no such file\n`);
+        failed = true;
+        continue;
+      }
+      const { problems } = checkFile(file);
+      for (const problem of problems) {
+        if (options.quiet && problem.severity !== 'error') continue;
+        io.out(`${formatProblem(problem)}\n`);
+      }
+      if (hasErrors(problems)) failed = true;
+    }
+    return failed ? 1 : 0;
+  },
+};

@@ -1,0 +1,45 @@
+/**
+ * The engine's public API. Faces (the CLI, the extension, the panel's host side)
+ * import from here, never from engine internals.
+ */
+import { analyzeWorkflow, type AnalyzeOptions } from './analyze';
+import { loadWorkflow, type LoadResult } from './load';
+import type { Problem } from './types';
+
+export * from './types';
+export { loadWorkflow, KIND_KEYS, DEFAULT_MAX_VISITS, DEFAULT_CONCURRENCY, type LoadResult } from './load';
+export { analyzeWorkflow, STEP_FIELDS, type AnalyzeOptions } from './analyze';
+export { runWorkflow, newRunId, toErrorInfo, type RunOptions, type Restorer, type RestoredStep } from './run';
+export { RunControl, CancelledError } from './control';
+export { systemClock, SimulatedClock } from './clock';
+export { decideNext, type Decision, type StepOutcome } from './next';
+export { edges, reachability, allSteps, type Edge } from './graph';
+export { resolveInputs, coerce } from './inputs';
+export { parseDuration, formatDuration } from './duration';
+export { SourceMap } from './source';
+export { workflowSchema } from './schema';
+export { MockProvider, exampleOf, estimateTokens } from './providers/mock';
+export { stringify as stringifyOutput, renderText, evaluate } from './expressions';
+
+/** Loads and analyzes a file: every problem, sorted by position, and the workflow when it could be built. */
+export function checkWorkflow(text: string, file: string, options: AnalyzeOptions = {}): LoadResult {
+  const result = loadWorkflow(text, file);
+  if (result.workflow) result.problems.push(...analyzeWorkflow(result.workflow, options));
+  result.problems.sort(byPosition);
+  return result;
+}
+
+export function hasErrors(problems: Problem[]): boolean {
+  return problems.some((problem) => problem.severity === 'error');
+}
+
+function byPosition(a: Problem, b: Problem): number {
+  return a.range.offset - b.range.offset || a.code.localeCompare(b.code);
+}
+
+/** `file:line:col: code: message`, as compilers print problems. */
+export function formatProblem(problem: Problem): string {
+  const { line, column } = problem.range.start;
+  const severity = problem.severity === 'error' ? '' : `${problem.severity} `;
+  return `${problem.file}:${line}:${column}: ${severity}${problem.code}: ${problem.message}`;
+}
