@@ -143,8 +143,8 @@ class Builder {
         name,
         description: this.string(get('description')),
         type: (typeof type === 'string' ? type : typeof defaultValue === 'number' ? 'number' : typeof defaultValue === 'boolean' ? 'boolean' : 'string') as InputType,
-        // An input with a default never needs asking; one without is required unless it says otherwise.
-        required: this.value(get('required')) === true || (get('default') === undefined && this.value(get('required')) !== false),
+        // Optional unless it says `required: true`; a missing optional input is null.
+        required: this.value(get('required')) === true,
         default: defaultValue,
         choices: Array.isArray(this.value(get('choices'))) ? (this.value(get('choices')) as unknown[]) : undefined,
         range: this.range(pair.key as Node),

@@ -464,14 +464,23 @@ class Runner {
 
   private async answer(step: Extract<Step, { kind: 'input' }>, scope: Scope, signal: AbortSignal): Promise<unknown> {
     const given = this.options.inputs ?? {};
-    if (step.id in given) return given[step.id];
+    const answer = step.id in given ? given[step.id] : undefined;
+    if (answer !== undefined) return this.checkedAnswer(step, answer);
     const question = renderText(step.question, scope);
-    const answer = this.options.ask
+    const asked = this.options.ask
       ? await this.options.ask({ stepId: step.id, name: step.id, question, type: 'string', default: step.default, choices: step.choices }, signal)
       : undefined;
-    if (answer !== undefined) return answer;
+    if (asked !== undefined) {
+      return this.checkedAnswer(step, asked);
+    }
     if (step.default !== undefined) return step.default;
     throw new StepError({ code: 'input', stepId: step.id, message: `step \`${step.id}\` asks "${question}" and this run cannot ask: pass --input ${step.id}=VALUE or give the step a \`default\`` }, false);
+  }
+
+  private checkedAnswer(step: Extract<Step, { kind: 'input' }>, answer: unknown): unknown {
+    const checked = coerce({ name: step.id, type: 'string', choices: step.choices }, answer);
+    if ('error' in checked) throw new StepError({ code: 'input', stepId: step.id, message: checked.error.replace('input', 'the answer to') }, false);
+    return checked.value;
   }
 
   private async parallel(step: Extract<Step, { kind: 'parallel' }>, extra: Scope): Promise<Execution> {
