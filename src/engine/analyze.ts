@@ -5,7 +5,7 @@
  * location, a stable code and what to write instead.
  */
 import { ExpressionError, compile, references, typeCheck, type ScopeVariable } from './expressions';
-import { allSteps, isTerminal, reachability, topLevelOf } from './graph';
+import { allSteps, isTerminal, Reachability, topLevelOf } from './graph';
 import { didYouMean, closest } from './suggest';
 import type { Expr, Problem, ProblemCode, SourceRange, Step, Template, TemplateValue, Workflow } from './types';
 
@@ -34,17 +34,19 @@ interface Context {
 
 class Analyzer {
   private readonly problems: Problem[] = [];
-  private readonly reach: Map<string, Set<string>>;
+  private readonly reach: Reachability;
   private readonly steps: Step[];
   private readonly inputNames: Set<string>;
+  private readonly topIds: Set<string>;
 
   constructor(
     private readonly workflow: Workflow,
     private readonly options: AnalyzeOptions,
   ) {
     this.steps = allSteps(workflow.steps);
-    this.reach = reachability(workflow);
+    this.reach = new Reachability(workflow);
     this.inputNames = new Set(workflow.inputs.map((input) => input.name));
+    this.topIds = new Set(workflow.steps.map((step) => step.id));
   }
 
   run(): Problem[] {
@@ -75,7 +77,7 @@ class Analyzer {
   private unreachable(): void {
     const [first] = this.workflow.steps;
     if (!first) return;
-    const reachable = new Set([first.id, ...(this.reach.get(first.id) ?? [])]);
+    const reachable = this.reach.reachableFrom(first.id);
     for (const step of this.workflow.steps) {
       if (!reachable.has(step.id)) {
         this.report(step.idRange, 'unreachable-step', `step \`${step.id}\` can never run: no step leads to it (check the \`next\`, \`on_success\`, \`switch\` and \`end\` keys before it)`, step, undefined, 'warning');
@@ -95,7 +97,7 @@ class Analyzer {
       case 'prompt':
         this.template(step.prompt, base);
         this.template(step.system, base);
-        if (step.worker && !(step.worker.name in this.workflow.workers)) {
+        if (step.worker && !Object.hasOwn(this.workflow.workers, step.worker.name)) {
           const workers = Object.keys(this.workflow.workers);
           this.report(
             step.worker.range,
@@ -130,19 +132,18 @@ class Analyzer {
   private transitions(step: Step): void {
     const targets = [step.next, step.onSuccess, step.onFailure];
     if (step.kind === 'switch') targets.push(...step.cases.map((c) => c.target), step.default);
-    const topIds = this.workflow.steps.map((s) => s.id);
     for (const target of targets) {
       if (!target) continue;
       if (step.parentId !== undefined) {
         this.report(target.range, 'nested-transition', `step \`${step.id}\` is a branch of \`${step.parentId}\`, which runs its branches together; move \`next\`/\`on_success\`/\`on_failure\`/\`switch\` to \`${step.parentId}\` itself`, step);
         continue;
       }
-      if (isTerminal(target.to) || topIds.includes(target.to)) continue;
+      if (isTerminal(target.to) || this.topIds.has(target.to)) continue;
       const nested = this.workflow.stepsById.get(target.to);
       const message = nested
         ? `\`${target.to}\` is a branch inside \`${nested.parentId}\`; a transition can only go to a top-level step (or \`end\` / \`fail\`)`
-        : `there is no step \`${target.to}\` to go to${didYouMean(target.to, topIds)}; write a step id, \`end\` or \`fail\``;
-      this.report(target.range, 'unknown-target', message, step, closestData(target.to, topIds));
+        : `there is no step \`${target.to}\` to go to${didYouMean(target.to, this.topIds)}; write a step id, \`end\` or \`fail\``;
+      this.report(target.range, 'unknown-target', message, step, closestData(target.to, this.topIds));
     }
   }
 
@@ -271,14 +272,14 @@ class Analyzer {
     const fromTop = topLevelOf(this.workflow, from);
     const targetTop = topLevelOf(this.workflow, target);
     if (target.id === from.id) {
-      return this.reach.get(fromTop.id)?.has(fromTop.id)
+      return this.reach.onLoop(fromTop.id)
         ? undefined
         : `step \`${from.id}\` reads its own result, which does not exist yet${context.hasOutput ? ' — in `check`, write `output`' : ''}`;
     }
     if (fromTop.id === targetTop.id) {
       return `\`${target.id}\` runs at the same time as \`${from.id}\` (both are in \`${fromTop.id}\`); read it in a step after \`${fromTop.id}\``;
     }
-    if (this.reach.get(targetTop.id)?.has(fromTop.id)) return undefined;
+    if (this.reach.canReach(targetTop.id, fromTop.id)) return undefined;
     return `step \`${target.id}\` cannot have run before \`${from.id}\`: no path leads from it to here — move \`${target.id}\` earlier or read it in a later step`;
   }
 

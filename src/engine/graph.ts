@@ -44,24 +44,129 @@ export function edges(workflow: Workflow): Edge[] {
   return out;
 }
 
-/** For each top-level step id, the ids reachable from it by one or more edges. */
-export function reachability(workflow: Workflow): Map<string, Set<string>> {
-  const successors = new Map<string, string[]>();
-  for (const step of workflow.steps) successors.set(step.id, []);
-  for (const edge of edges(workflow)) successors.get(edge.from)?.push(edge.to);
-  const reach = new Map<string, Set<string>>();
-  for (const step of workflow.steps) {
-    const seen = new Set<string>();
-    const stack = [...(successors.get(step.id) ?? [])];
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      stack.push(...(successors.get(id) ?? []));
+/**
+ * Which top-level steps can lead to which. Strongly connected components make
+ * loops one node, so most questions are answered by comparing topological
+ * positions; the rest by a search that stops as soon as it has its answer. This
+ * keeps analysis near-linear on workflows with thousands of steps.
+ */
+export class Reachability {
+  private readonly successors = new Map<string, string[]>();
+  /** Component of each step, numbered in topological order (sources first). */
+  private readonly component = new Map<string, number>();
+  private readonly cyclic = new Set<number>();
+  private readonly componentSuccessors: Set<number>[] = [];
+
+  constructor(workflow: Workflow) {
+    for (const step of workflow.steps) this.successors.set(step.id, []);
+    for (const edge of edges(workflow)) this.successors.get(edge.from)?.push(edge.to);
+    this.components(workflow.steps.map((s) => s.id));
+    for (const [from, tos] of this.successors) {
+      const a = this.component.get(from)!;
+      for (const to of tos) {
+        const b = this.component.get(to);
+        if (b === undefined) continue;
+        if (a === b) this.cyclic.add(a);
+        else this.componentSuccessors[a].add(b);
+      }
     }
-    reach.set(step.id, seen);
   }
-  return reach;
+
+  /** Whether a run can go from `from` to `to` through one or more transitions. */
+  canReach(from: string, to: string): boolean {
+    const a = this.component.get(from);
+    const b = this.component.get(to);
+    if (a === undefined || b === undefined) return false;
+    if (a === b) return this.cyclic.has(a);
+    if (a > b) return false;
+    const seen = new Set<number>([a]);
+    const stack = [a];
+    while (stack.length > 0) {
+      for (const next of this.componentSuccessors[stack.pop()!]) {
+        if (next === b) return true;
+        if (next < b && !seen.has(next)) {
+          seen.add(next);
+          stack.push(next);
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Whether a step can run more than once (it lies on a loop). */
+  onLoop(id: string): boolean {
+    return this.canReach(id, id);
+  }
+
+  /** Every step a run starting at `start` can reach, `start` included. */
+  reachableFrom(start: string): Set<string> {
+    const seen = new Set<string>([start]);
+    const stack = [start];
+    while (stack.length > 0) {
+      for (const next of this.successors.get(stack.pop()!) ?? []) {
+        if (!seen.has(next) && this.successors.has(next)) {
+          seen.add(next);
+          stack.push(next);
+        }
+      }
+    }
+    return seen;
+  }
+
+  /** Tarjan's algorithm, iterative so that a 10,000-step chain does not overflow the stack. */
+  private components(ids: string[]): void {
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const onStack = new Set<string>();
+    const stack: string[] = [];
+    const found: string[][] = [];
+    let counter = 0;
+    for (const root of ids) {
+      if (index.has(root)) continue;
+      const work: { id: string; next: number }[] = [{ id: root, next: 0 }];
+      index.set(root, counter);
+      low.set(root, counter++);
+      stack.push(root);
+      onStack.add(root);
+      while (work.length > 0) {
+        const frame = work[work.length - 1];
+        const successors = (this.successors.get(frame.id) ?? []).filter((s) => this.successors.has(s));
+        if (frame.next < successors.length) {
+          const next = successors[frame.next++];
+          if (!index.has(next)) {
+            index.set(next, counter);
+            low.set(next, counter++);
+            stack.push(next);
+            onStack.add(next);
+            work.push({ id: next, next: 0 });
+          } else if (onStack.has(next)) {
+            low.set(frame.id, Math.min(low.get(frame.id)!, index.get(next)!));
+          }
+          continue;
+        }
+        work.pop();
+        if (work.length > 0) {
+          const parent = work[work.length - 1].id;
+          low.set(parent, Math.min(low.get(parent)!, low.get(frame.id)!));
+        }
+        if (low.get(frame.id) === index.get(frame.id)) {
+          const members: string[] = [];
+          let member: string;
+          do {
+            member = stack.pop()!;
+            onStack.delete(member);
+            members.push(member);
+          } while (member !== frame.id);
+          found.push(members);
+        }
+      }
+    }
+    // Tarjan emits components in reverse topological order.
+    found.reverse().forEach((members, i) => {
+      this.componentSuccessors.push(new Set());
+      for (const id of members) this.component.set(id, i);
+    });
+  }
 }
 
 /** The top-level step a step belongs to (itself, or the `parallel` around it). */

@@ -13,7 +13,7 @@ export { runWorkflow, newRunId, toErrorInfo, type RunOptions, type Restorer, typ
 export { RunControl, CancelledError } from './control';
 export { systemClock, SimulatedClock } from './clock';
 export { decideNext, type Decision, type StepOutcome } from './next';
-export { edges, reachability, allSteps, type Edge } from './graph';
+export { edges, Reachability, allSteps, type Edge } from './graph';
 export { resolveInputs, coerce } from './inputs';
 export { parseDuration, formatDuration } from './duration';
 export { SourceMap } from './source';

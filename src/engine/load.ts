@@ -2,7 +2,7 @@
  * YAML text → typed `Workflow`, keeping the source range of every node so that
  * every problem, lens and hover points at the right line and column.
  */
-import { isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parseDuration } from './duration';
 import { splitTemplate } from './expressions';
 import { validateSchema } from './schema';
@@ -50,7 +50,8 @@ export const DEFAULT_RETRY_DELAY_MS = 1000;
 export function loadWorkflow(text: string, file: string): LoadResult {
   const source = new SourceMap(text);
   const problems: Problem[] = [];
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  // `logLevel: 'error'`: a mapping used as a key is reported by the schema, not warned about on stderr.
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   for (const error of doc.errors) {
     problems.push({
       file,
@@ -61,6 +62,8 @@ export function loadWorkflow(text: string, file: string): LoadResult {
     });
   }
   if (doc.errors.length > 0) return { problems, source };
+  const aliasProblem = checkAliases(doc, source, file);
+  if (aliasProblem) return { problems: [aliasProblem], source };
   if (!isMap(doc.contents)) {
     problems.push({
       file,
@@ -74,7 +77,44 @@ export function loadWorkflow(text: string, file: string): LoadResult {
   problems.push(...validateSchema(doc, source, file));
   const builder = new Builder(doc, source, file, problems);
   const workflow = builder.workflow(doc.contents);
-  return { workflow, problems, source };
+  // `invalid-duration` already says what `timeout: soon` should be; the schema's error on the same value adds nothing.
+  const durations = problems.filter((p) => p.code === 'invalid-duration').map((p) => `${p.range.offset}:${p.range.endOffset}`);
+  const kept = problems.filter((p) => p.code !== 'schema' || !durations.includes(`${p.range.offset}:${p.range.endOffset}`));
+  return { workflow, problems: kept, source };
+}
+
+/**
+ * Aliases (`*name`) the model cannot be built from: one with no anchor before it, one
+ * inside the value it names (a cycle), or so many that expanding them would exhaust
+ * memory. Each would otherwise throw out of the yaml library's `toJS`.
+ */
+function checkAliases(doc: Document, source: SourceMap, file: string): Problem | undefined {
+  let first: Alias | undefined;
+  let message: string | undefined;
+  visit(doc, {
+    Alias(_, alias) {
+      first ??= alias;
+      const target = alias.resolve(doc);
+      if (!target) message = `YAML syntax: there is no anchor \`&${alias.source}\` before the alias \`*${alias.source}\`; define the anchor first, or write the value out`;
+      else if (target.range && alias.range && target.range[0] <= alias.range[0] && alias.range[1] <= target.range[1]) {
+        message = `YAML syntax: the alias \`*${alias.source}\` is inside the value it refers to, so it would never end; write the value out`;
+      }
+      if (!message) return undefined;
+      first = alias;
+      return visit.BREAK;
+    },
+  });
+  if (!first) return undefined;
+  if (!message) {
+    try {
+      doc.toJS();
+    } catch {
+      message = 'YAML syntax: the aliases (`*name`) in this file expand to too many values; write the values out, or use fewer aliases of aliases';
+    }
+  }
+  if (!message) return undefined;
+  const at = first.range ?? [0, 0];
+  return { file, range: source.range(at[0], at[1]), code: 'yaml-syntax', severity: 'error', message };
 }
 
 function yamlMessage(message: string): string {

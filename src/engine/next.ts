@@ -18,8 +18,7 @@ export type Decision =
   | { type: 'fail-step' };
 
 export function decideNext(workflow: Workflow, step: Step, outcome: StepOutcome): Decision {
-  const index = workflow.steps.indexOf(step);
-  const following = workflow.steps[index + 1]?.id;
+  const following = workflow.steps[positionOf(workflow, step) + 1]?.id;
   const go = (target: string | undefined, error?: ErrorInfo): Decision => {
     if (target === undefined || target === 'end') return { type: 'end' };
     if (target === 'fail') return { type: 'fail', error: error ?? { code: 'fail', message: `step \`${step.id}\` sent the run to \`fail\``, stepId: step.id } };
@@ -40,6 +39,18 @@ export function decideNext(workflow: Workflow, step: Step, outcome: StepOutcome)
       if (outcome.switchTarget !== undefined) return go(outcome.switchTarget);
       return go(following);
   }
+}
+
+const positions = new WeakMap<Workflow, Map<Step, number>>();
+
+/** A step's place in file order, memoized per workflow so long runs stay O(1) per step. */
+function positionOf(workflow: Workflow, step: Step): number {
+  let map = positions.get(workflow);
+  if (!map) {
+    map = new Map(workflow.steps.map((s, i) => [s, i]));
+    positions.set(workflow, map);
+  }
+  return map.get(step) ?? -1;
 }
 
 export { isTerminal };

@@ -108,6 +108,8 @@ class Runner {
   private readonly celWorkflow: Record<string, unknown>;
   private readonly celRun: Record<string, unknown>;
   private readonly mockCalls = new Map<string, number>();
+  /** The controllers of attempts in flight, aborted together on cancel. */
+  private readonly inFlight = new Set<AbortController>();
   private readonly usage: Usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
   private cost: number | undefined;
   private seq = 0;
@@ -124,6 +126,9 @@ class Runner {
       if (signal.aborted) this.control.cancel(String(signal.reason ?? 'cancelled'));
       else signal.addEventListener('abort', () => this.control.cancel(String(signal.reason ?? 'cancelled')), { once: true });
     }
+    this.control.signal.addEventListener('abort', () => {
+      for (const attempt of this.inFlight) attempt.abort(this.control.signal.reason);
+    });
     this.runId = options.runId ?? newRunId(this.clock.now());
     this.celWorkflow = { name: workflow.name, file: workflow.file };
     this.celRun = { id: this.runId };
@@ -273,6 +278,8 @@ class Runner {
     const restored = this.options.restore?.take(ref);
     if (restored) {
       this.emit({ type: 'step.completed', ...ref, attempt: restored.attempts, output: restored.output, durationMs: 0, call: restored.call, restored: true });
+      // A restored call still used up its `mock:` list entries, so the next visit gets the next one.
+      if (step.mock) this.mockCalls.set(itemKey(step.id, ref.index), (this.mockCalls.get(itemKey(step.id, ref.index)) ?? 0) + restored.attempts);
       if (isItem) this.itemOutputs.set(itemKey(step.id, ref.index!), restored.output);
       else this.setResult(step.id, { ...this.results.get(step.id)!, status: 'succeeded', output: restored.output, attempts: restored.attempts, durationMs: 0 });
       return { status: 'succeeded' };
@@ -331,32 +338,32 @@ class Runner {
     }
   }
 
-  /** Runs `fn` with a signal that aborts on cancel and when the step's `timeout` passes. */
+  /**
+   * Runs `fn` with a signal of its own that aborts on cancel and when the step's
+   * `timeout` passes. Each step gets its own controller, fanned out from the run's
+   * through a Set: a thousand branches listening on one shared signal would make
+   * every add and remove of a listener cost O(branches).
+   */
   private async withTimeout<T>(step: Step, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const attempt = new AbortController();
-    const runSignal = this.control.signal;
-    const onCancel = () => attempt.abort(runSignal.reason);
-    runSignal.addEventListener('abort', onCancel, { once: true });
-    const timer = new AbortController();
-    const guards: Promise<never>[] = [
-      new Promise<never>((_, reject) => attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason), { once: true })),
-    ];
-    if (step.timeoutMs !== undefined) {
-      const timeoutMs = step.timeoutMs;
-      guards.push(
-        this.clock.sleep(timeoutMs, timer.signal).then(() => {
-          const error = new StepError({ code: 'timeout', stepId: step.id, message: `step \`${step.id}\` took longer than its \`timeout\` of ${formatMs(timeoutMs)}` }, true);
-          attempt.abort(error);
-          throw error;
-        }),
-      );
-    }
+    if (this.control.signal.aborted) attempt.abort(this.control.signal.reason);
+    this.inFlight.add(attempt);
+    let timer: AbortController | undefined;
     try {
-      return await Promise.race([fn(attempt.signal), ...guards]);
+      const work = raceAbort(fn(attempt.signal), attempt.signal);
+      if (step.timeoutMs === undefined) return await work;
+      const timeoutMs = step.timeoutMs;
+      timer = new AbortController();
+      const timeout = this.clock.sleep(timeoutMs, timer.signal).then(() => {
+        const error = new StepError({ code: 'timeout', stepId: step.id, message: `step \`${step.id}\` took longer than its \`timeout\` of ${formatMs(timeoutMs)}` }, true);
+        attempt.abort(error);
+        throw error;
+      });
+      timeout.catch(() => undefined);
+      return await Promise.race([work, timeout]);
     } finally {
-      timer.abort();
-      runSignal.removeEventListener('abort', onCancel);
-      for (const guard of guards) guard.catch(() => undefined);
+      timer?.abort();
+      this.inFlight.delete(attempt);
     }
   }
 
@@ -416,6 +423,9 @@ class Runner {
         signal,
         stepId: step.id,
         attempt,
+        visit: ref.visit,
+        index: ref.index,
+        cache: step.cache,
         mock: this.mockReply(step, ref, scope),
         onDelta: (text) => {
           if (!signal.aborted) this.emit({ type: 'step.delta', ...ref, attempt, text });
@@ -575,8 +585,13 @@ class Runner {
     if (this.control.signal.aborted) throw new CancelledError(this.control.reason);
   }
 
+  /** Stamps and publishes an event. Call sites pass a fresh literal, so it is completed in place. */
   private emit(event: DistributiveOmit<RunEvent, 'runId' | 'seq' | 'time'>): void {
-    this.options.onEvent?.({ ...event, runId: this.runId, seq: ++this.seq, time: this.clock.now() } as RunEvent);
+    const stamped = event as RunEvent;
+    stamped.runId = this.runId;
+    stamped.seq = ++this.seq;
+    stamped.time = this.clock.now();
+    this.options.onEvent?.(stamped);
   }
 
   private totals() {
@@ -619,6 +634,28 @@ function schemaValidator(schema: Record<string, unknown>): ValidateFunction {
     validators.set(schema, validate);
   }
   return validate;
+}
+
+/** Settles with `work`, or rejects as soon as `signal` aborts, even if `work` ignores the signal. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function itemKey(stepId: string, index: number | undefined): string {

@@ -15,7 +15,8 @@ let validator: ValidateFunction | undefined;
 
 /** Compiled once, lazily: ajv compilation is the slowest part of a first validation. */
 function compiled(): ValidateFunction {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(workflowSchema);
+  // `verbose` puts `parentSchema` on each error: the known keys behind "did you mean".
+  validator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(workflowSchema);
   return validator;
 }
 
@@ -92,11 +93,22 @@ function messageFor(error: ErrorObject, path: (string | number)[], doc: Document
       return `${where} must be ${article(String(params.type))}, not ${typeOf(doc.getIn(path))}`;
     case 'enum':
       return `${where} must be one of ${(params.allowedValues as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}`;
-    case 'pattern':
-      if (path[path.length - 1] === 'id' || path.length === 2 || path.length === 1) {
-        return `${where} \`${String(doc.getIn(path))}\` is not a valid name: use letters, digits and \`_\`, starting with a letter or \`_\``;
+    case 'pattern': {
+      const key = path[path.length - 1];
+      const value = String(doc.getIn(path));
+      if (key === 'id') return `step id \`${value}\` is not a valid name: use letters, digits and \`_\`, starting with a letter or \`_\``;
+      if (key === 'timeout' || key === 'retry_delay') return `${where} must be a duration such as \`30s\`, \`2m\` or \`500ms\` (or a number of seconds), not \`${value}\``;
+      if (key === 'next' || key === 'on_success' || key === 'on_failure' || path[path.length - 2] === 'cases') {
+        return `${where} must be a step id, \`end\` or \`fail\`, not \`${value}\``;
+      }
+      if (key === 'uses') return `${where} must be the path of a workflow file, ending in \`.yaml\` or \`.yml\`, not \`${value}\``;
+      if (key === 'worker') return `${where} must be the name of a worker under \`workers:\` (letters, digits and \`_\`), not \`${value}\``;
+      if (key === 'type') return `${where} must be one of \`string\`, \`number\`, \`integer\`, \`boolean\`, \`object\`, \`array\`, \`null\`, not \`${value}\``;
+      if (path.length === 2 || path.length === 1) {
+        return `${where} \`${value}\` is not a valid name: use letters, digits and \`_\`, starting with a letter or \`_\``;
       }
       return `${where} must match ${String(params.pattern)}`;
+    }
     case 'propertyNames':
       return `${where} has a key that is not a valid name: use letters, digits and \`_\`, starting with a letter or \`_\``;
     default:

@@ -255,6 +255,12 @@ export interface ModelRequest {
   /** Who is asking, for error messages and rate-limit accounting. */
   stepId: string;
   attempt: number;
+  /** With `stepId`, the execution this call belongs to (replay matches recorded replies on it). */
+  visit?: number;
+  /** The `for_each` item index, when the step is a map. */
+  index?: number;
+  /** `false` when the step says `cache: false`: a caching layer must call the provider. */
+  cache?: boolean;
   /**
    * The step's `mock:` reply for this call, already rendered. Only the mock
    * provider reads it; real providers ignore it.

@@ -1,0 +1,46 @@
+import type { StepResult } from '../types';
+import { readTrace } from './read';
+import { TraceStore } from './store';
+
+export interface LastResultsOptions {
+  /** How many of the workflow's most recent runs to look through, newest first. Default 20. */
+  maxRuns?: number;
+}
+
+/**
+ * The latest successful result of each step of a workflow, from its recent runs, to
+ * pass as `seed` for *Run step* and *Run from here*. Runs are read newest first and a
+ * step takes its result from the newest run where it succeeded: a *Run step* run holds
+ * one step, so the others come from the runs before it. Unreadable traces are skipped.
+ *
+ * @param root the store's root (`.orchestrate`), as given to {@link TraceStore}
+ * @param workflowFile the workflow file; runs are matched on its absolute path
+ */
+export async function lastResults(root: string, workflowFile: string, options: LastResultsOptions = {}): Promise<Record<string, StepResult>> {
+  const runs = await new TraceStore(root).listRuns({ workflowFile, limit: options.maxRuns ?? 20 });
+  const results: Record<string, StepResult> = {};
+  for (const run of runs) {
+    let events;
+    try {
+      ({ events } = await readTrace(run.file));
+    } catch {
+      continue;
+    }
+    const fromThisRun: Record<string, StepResult> = {};
+    for (const event of events) {
+      // Items of a `for_each` are folded in the step's own completion (its list of outputs).
+      if (event.type !== 'step.completed' || event.index !== undefined) continue;
+      fromThisRun[event.stepId] = {
+        status: 'succeeded',
+        output: event.output,
+        attempts: event.attempt,
+        visits: event.visit,
+        durationMs: event.durationMs,
+        usage: event.call?.usage,
+        costUsd: event.call?.costUsd,
+      };
+    }
+    for (const [stepId, result] of Object.entries(fromThisRun)) if (!(stepId in results)) results[stepId] = result;
+  }
+  return results;
+}
