@@ -2,7 +2,10 @@
  * `orchestrate`: validate and run workflows headless — in a terminal, in CI, with
  * the mock provider when no key is set.
  */
+import { resumeCommand } from './resume';
 import { runCommand } from './run';
+import { runsCommand } from './runs';
+import { traceCommand } from './trace';
 import { validateCommand } from './validate';
 import { UsageError } from './args';
 
@@ -23,6 +26,9 @@ interface Command {
 export const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   run: runCommand,
+  resume: resumeCommand,
+  runs: runsCommand,
+  trace: traceCommand,
 };
 
 const HELP = `orchestrate — run multi-step LLM workflows defined in YAML

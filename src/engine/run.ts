@@ -86,6 +86,8 @@ class StepError extends Error {
     readonly retryable: boolean,
     readonly call?: ModelCallRecord,
     readonly partialOutput?: string,
+    /** How long the server asked us to wait before trying again. */
+    readonly retryAfterMs = 0,
   ) {
     super(info.message);
   }
@@ -308,7 +310,8 @@ class Runner {
         const failure = error instanceof StepError ? error : new StepError(toErrorInfo(error, step.id), isRetryable(error), undefined, partialOf(error));
         this.countUsage(failure.call);
         if (attempt < maxAttempts && failure.retryable) {
-          const delayMs = step.retryDelayMs;
+          // A server's Retry-After outranks the step's own delay: retrying sooner only earns another 429.
+          const delayMs = Math.max(step.retryDelayMs, failure.retryAfterMs);
           this.emit({ type: 'step.retrying', ...ref, attempt, error: failure.info, delayMs, call: failure.call, partialOutput: failure.partialOutput });
           await this.clock.sleep(delayMs, this.control.signal).catch(() => this.throwIfCancelled());
           continue;
@@ -435,7 +438,7 @@ class Runner {
       call.latencyMs = this.clock.now() - started;
       const info = toErrorInfo(error, step.id);
       info.message = `step \`${step.id}\` (${providerName}/${model}): ${info.message}`;
-      throw new StepError(info, isRetryable(error), call, partialOf(error));
+      throw new StepError(info, isRetryable(error), call, partialOf(error), retryAfterOf(error));
     }
     Object.assign(call, {
       latencyMs: this.clock.now() - started,
@@ -679,6 +682,11 @@ function isRetryable(error: unknown): boolean {
   if (error instanceof ExpressionError) return false;
   const flag = (error as { retryable?: unknown } | null)?.retryable;
   return typeof flag === 'boolean' ? flag : true;
+}
+
+function retryAfterOf(error: unknown): number {
+  const after = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof after === 'number' && after > 0 ? after : 0;
 }
 
 function partialOf(error: unknown): string | undefined {

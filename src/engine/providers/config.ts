@@ -119,16 +119,16 @@ const PROVIDER_KEYS = new Set([
 
 function checkProvider(value: unknown, where: string): ProviderConfig {
   if (!isRecord(value)) throw new ConfigError(`${where}: must be an object`);
-  for (const key of Object.keys(value)) {
-    if (!PROVIDER_KEYS.has(key)) {
-      throw new ConfigError(`${where}: unknown key "${key}" (known: ${[...PROVIDER_KEYS].join(', ')})`);
-    }
-  }
   const { name } = value;
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw new ConfigError(`${where}: "name" must be a name of letters, digits, '.', '_' or '-'`);
   }
   const at = `${where} ("${name}")`;
+  for (const key of Object.keys(value)) {
+    if (!PROVIDER_KEYS.has(key)) {
+      throw new ConfigError(`${at}: unknown key "${key}" (known: ${[...PROVIDER_KEYS].join(', ')})`);
+    }
+  }
   if (RESERVED_NAMES.has(name)) throw new ConfigError(`${at}: the name "${name}" is taken by a built-in provider`);
 
   const config: ProviderConfig = { name };

@@ -191,12 +191,13 @@ export function missingKeyError(ctx: ErrorContext): ProviderError {
 }
 
 /**
- * The error for an aborted signal: `timeout` when the engine's timeout fired (its
- * abort reason is a `TimeoutError`, as `AbortSignal.timeout()` gives), else `cancelled`.
+ * The error for an aborted signal: `timeout` when a timeout fired (an abort reason
+ * named `TimeoutError`, as `AbortSignal.timeout()` gives, or carrying
+ * `code: 'timeout'`, as the engine's step timeout does), else `cancelled`.
  */
 export function abortError(ctx: ErrorContext): ProviderError {
-  const reason: unknown = ctx.signal?.reason;
-  const isTimeout = typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError';
+  const reason = ctx.signal?.reason as { name?: unknown; code?: unknown } | undefined;
+  const isTimeout = typeof reason === 'object' && reason !== null && (reason.name === 'TimeoutError' || reason.code === 'timeout');
   return new ProviderError({
     code: isTimeout ? 'timeout' : 'cancelled',
     provider: ctx.provider,
@@ -286,11 +287,13 @@ export function fromSdkError(error: unknown, ctx: ErrorContext): ProviderError {
     });
   }
   if (!(error instanceof APIError)) {
+    // The SDK turns every fetch failure into an APIConnectionError, so anything else
+    // is local: a misconfigured client or a request the SDK refused to build.
     const text = error instanceof Error ? error.message : String(error);
     return new ProviderError({
       ...base,
-      code: 'network',
-      message: `the call to model \`${model}\` at provider \`${provider}\` failed: ${redactSecrets(text, ctx.secrets)}`,
+      code: 'bad-request',
+      message: `the call to model \`${model}\` at provider \`${provider}\` could not be made: ${redactSecrets(text, ctx.secrets)}`,
     });
   }
 

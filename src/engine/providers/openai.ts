@@ -10,7 +10,8 @@
  *   instructions when a server rejects it (remembered per model), with the reply
  *   validated against the schema by ajv;
  * - a per-provider rate limiter (concurrency, rpm, tpm), fed by servers' `Retry-After`;
- * - cancellation that takes effect at once, even while the SDK sleeps before a retry;
+ * - the SDK's retry policy, run here so that a cancel ends a retry wait at once;
+ * - cancellation that aborts the HTTP request at once, whatever phase it is in;
  * - errors mapped to `ProviderError`s whose messages say what to do and never
  *   contain the key.
  */
@@ -166,7 +167,7 @@ export class OpenAIProvider implements Provider {
     }
     let usedTokens: number | undefined;
     try {
-      const response = await this.#completeWithFallbacks(this.#clientFor(key), request, ctx);
+      const response = await this.#completeWithFallbacks(this.#clientFor(key, ctx), request, ctx);
       usedTokens = response.usage?.totalTokens;
       return response;
     } finally {
@@ -184,16 +185,19 @@ export class OpenAIProvider implements Provider {
       this.#compat.set(request.model, compat);
     }
     for (;;) {
+      // What this attempt asks for: concurrent calls share `compat`, so a step down is
+      // judged against what the rejected request used, never applied twice.
+      const used = { ...compat };
       try {
-        return await this.#callOnce(client, request, compat, ctx);
+        return await this.#callOnce(client, request, used, ctx);
       } catch (error) {
         if (error instanceof ProviderError) throw error;
         if (error instanceof CallbackError) throw error.error;
-        if (request.outputSchema && compat.structured !== 'prompt' && rejectsResponseFormat(error)) {
-          compat.structured = compat.structured === 'json_schema' ? 'json_object' : 'prompt';
+        if (request.outputSchema && used.structured !== 'prompt' && rejectsResponseFormat(error)) {
+          if (compat.structured === used.structured) compat.structured = used.structured === 'json_schema' ? 'json_object' : 'prompt';
           continue;
         }
-        if (compat.maxTokensParam === 'max_tokens' && request.params.max_tokens !== undefined && rejectsMaxTokens(error)) {
+        if (used.maxTokensParam === 'max_tokens' && request.params.max_tokens !== undefined && rejectsMaxTokens(error)) {
           compat.maxTokensParam = 'max_completion_tokens';
           continue;
         }
@@ -440,7 +444,8 @@ export class OpenAIProvider implements Provider {
         message: `could not read the API key for provider \`${this.id}\`: ${redactSecrets((error as Error)?.message ?? String(error))}`,
       });
     }
-    if (!key) throw missingKeyError(ctx);
+    // '' is a deliberate "no key needed"; only a missing value is an error.
+    if (key === undefined || key === null) throw missingKeyError(ctx);
     return key;
   }
 
@@ -454,8 +459,22 @@ export class OpenAIProvider implements Provider {
   }
 
   /** One client per key: keeps the SDK's connection reuse, and follows a key that changes. */
-  #clientFor(key: string): OpenAI {
+  #clientFor(key: string, ctx: ErrorContext): OpenAI {
     if (this.#client?.key === key) return this.#client.client;
+    try {
+      return this.#newClient(key);
+    } catch (error) {
+      // The SDK checks its options when built (e.g. Azure without an api version).
+      throw new ProviderError({
+        code: 'bad-request',
+        provider: this.id,
+        model: ctx.model,
+        message: `provider \`${this.id}\` is misconfigured: ${redactSecrets((error as Error).message, ctx.secrets)}`,
+      });
+    }
+  }
+
+  #newClient(key: string): OpenAI {
     const config = this.#config;
     const common = {
       apiKey: key || NO_KEY,

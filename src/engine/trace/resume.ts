@@ -120,17 +120,11 @@ export interface ResumeOutcome {
  */
 export async function resumeRun(tracePath: string, options: ResumeOptions): Promise<ResumeOutcome> {
   const plan = await planResume(tracePath, options);
-  const store = options.traces === false ? undefined : (options.traces ?? storeHolding(tracePath));
-  const recorder = store?.begin({
-    workflowFile: plan.workflow.file,
-    workflowName: plan.workflow.name,
-    workflowText: plan.workflowText,
-    secrets: options.secrets,
-    sync: options.sync,
-  });
-  const onEvent = options.onEvent;
+  const { traces, secrets, sync, onEvent, workflow: _workflow, workflowText: _text, inputs: _inputs, ...rest } = options;
+  const store = traces === false ? undefined : (traces ?? storeHolding(tracePath));
+  const recorder = store?.begin({ workflowFile: plan.workflow.file, workflowName: plan.workflow.name, workflowText: plan.workflowText, secrets, sync });
   const result = await runWorkflow(plan.workflow, {
-    ...options,
+    ...rest,
     ...plan.runOptions,
     runId: recorder?.runId,
     onEvent: (event) => {

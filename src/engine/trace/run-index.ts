@@ -118,7 +118,8 @@ export async function listIndexedRuns(runsDir: string, indexFile: string, option
   const wanted = options.workflowFile === undefined ? undefined : path.resolve(options.workflowFile);
   for (const entry of byId.values()) {
     const start = entry.start!;
-    if (wanted !== undefined && path.resolve(start.workflowFile) !== wanted) continue;
+    // Index paths are absolute already (written resolved), so no resolve per entry.
+    if (wanted !== undefined && start.workflowFile !== wanted) continue;
     let end = entry.end;
     let running = false;
     if (!end) {

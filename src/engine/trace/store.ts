@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { newRunId } from '../run';
 import type { RunEvent } from '../types';
+import { redactEvent } from './redact';
 import { appendIndex, endLineOf, listIndexedRuns, type IndexStart, type ListOptions, type RunSummary } from './run-index';
 import { workflowSlug } from './slug';
 import { TraceWriter, type TraceSync } from './writer';
@@ -121,7 +122,8 @@ export class TraceRecorder {
         };
         appendIndex(this.indexFile, [start]);
       }
-      const end = endLineOf(event);
+      // The end line quotes the run's error, so it is redacted like the trace.
+      const end = endLineOf(redactEvent(event, this.options.secrets));
       if (end) {
         appendIndex(this.indexFile, [end]);
         this.writer.close();

@@ -721,3 +721,27 @@ describe('mock provider', () => {
     assert.equal(result.durationMs, 400);
   });
 });
+
+describe('provider hints', () => {
+  test("a server's Retry-After outranks retry_delay", async () => {
+    const workflow = load(`
+      name: retry-after
+      model: { provider: scripted }
+      steps:
+        - { id: a, prompt: x, retries: 1, retry_delay: 1s }
+    `);
+    const clock = new SimulatedClock();
+    const provider = new ScriptedProvider((_, call) => {
+      if (call === 1) throw Object.assign(new Error('rate limited'), { code: 'rate-limit', retryable: true, retryAfterMs: 7000 });
+      return 'ok';
+    });
+    const pending = run(workflow, provider, { clock });
+    await clock.advance(6999);
+    assert.equal(provider.requests.length, 1);
+    await clock.advance(1);
+    const { result, events } = await pending;
+    assert.equal(result.status, 'succeeded');
+    const retry = events.find((e) => e.type === 'step.retrying');
+    assert.ok(retry?.type === 'step.retrying' && retry.delayMs === 7000);
+  });
+});

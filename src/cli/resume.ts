@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { formatProblem, hasErrors } from '../engine';
+import { planResume, readTrace, ResumeError, storeHolding, TraceFormatError, type ResumePlan } from '../engine/trace';
+import { parseArgs, parseAssignments, UsageError } from './args';
+import { EXECUTE_HELP, EXECUTE_OPTIONS, execute } from './execute';
+import { checkFile } from './files';
+import type { Io } from './main';
+import { displayPath, resolveTrace, storeFor } from './stores';
+
+const USAGE = `Usage: orchestrate resume TRACE|RUN-ID [options]
+
+Continues a failed, cancelled or interrupted run from its trace: the steps that
+finished are restored from the trace with no model call, the rest run. It uses the
+run's recorded inputs (--input overrides one) and the workflow file the run used.
+The continuation is a new run with its own trace, whose \`run.started\` names the
+run it continues (\`resumedFrom\`); the old trace is left as it was.
+
+Options:
+  --workflow FILE          the workflow to continue with, when it moved since the run
+${EXECUTE_HELP}
+
+A RUN-ID may be shortened to any prefix that names one run (see \`orchestrate runs\`).
+Exit status: 0 succeeded, 1 the workflow failed or was cancelled, 2 the trace cannot be
+read or resumed, or the workflow file is invalid.
+`;
+
+export const resumeCommand = {
+  summary: 'continue a failed, cancelled or interrupted run from its trace',
+  usage: USAGE,
+  async run(argv: string[], io: Io): Promise<number> {
+    const { positionals, options } = parseArgs(argv, { ...EXECUTE_OPTIONS, workflow: { type: 'string' } });
+    if (positionals.length !== 1) throw new UsageError('name one trace file or run id');
+    const store = storeFor(io, options.traces);
+    const trace = await resolveTrace(positionals[0], store, io);
+    if (!trace) return 2;
+
+    let plan: ResumePlan;
+    try {
+      const { started } = await readTrace(trace);
+      const file = typeof options.workflow === 'string' ? path.resolve(io.cwd, options.workflow) : (started.workflowPath ?? path.resolve(io.cwd, started.workflow.file));
+      if (!existsSync(file)) {
+        io.err(`run ${started.runId} ran ${displayPath(file, io)}, which no longer exists; name the workflow with --workflow FILE\n`);
+        return 2;
+      }
+      const { workflow, problems, text } = checkFile(file);
+      for (const problem of problems) io.err(`${formatProblem(problem)}\n`);
+      if (!workflow || hasErrors(problems)) return 2;
+      plan = await planResume(trace, { workflow, workflowText: text, inputs: parseAssignments(options.input as string[] | undefined, '--input') });
+    } catch (error) {
+      if (!(error instanceof TraceFormatError || error instanceof ResumeError)) throw error;
+      io.err(`${error.message}\n`);
+      return 2;
+    }
+    for (const warning of plan.warnings) io.err(`warning: ${warning}\n`);
+    const home = storeHolding(trace) ?? store;
+    const listed = (await home.listRuns()).find((run) => run.id === plan.trace.started.runId);
+    if (listed?.status === 'running') io.err(`warning: run ${listed.id} looks still running (its process is alive); the continuation and it may repeat the same calls\n`);
+    if (!options.quiet) {
+      io.err(`resuming run ${plan.trace.started.runId}: ${plan.restorer.available} finished step execution${plan.restorer.available === 1 ? '' : 's'} in its trace\n`);
+    }
+    // A continuation goes next to the run it continues unless --traces says otherwise.
+    const traces = options.traces ?? (existsSync(trace) ? storeHolding(trace)?.root : undefined) ?? store.root;
+    return execute(io, { ...options, traces }, { workflow: plan.workflow, workflowText: plan.workflowText, runOptions: plan.runOptions });
+  },
+};
