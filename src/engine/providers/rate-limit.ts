@@ -12,6 +12,7 @@
  * and refills continuously spreads requests evenly and leaves the server headroom
  * for network jitter.
  */
+import { systemClock } from '../clock';
 import type { Clock } from '../types';
 
 export interface RateLimiterOptions {
@@ -52,23 +53,8 @@ interface Waiter {
   cleanup(): void;
 }
 
-/** The real clock: `performance.now()` is monotonic, which is all the limiter needs. */
-const systemClock: Clock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
+/** The real clock, read from `performance.now()`: monotonic, which is all the limiter needs. */
+const monotonicClock: Clock = { now: () => performance.now(), sleep: systemClock.sleep };
 
 /** Estimates a request's tokens as the issue prescribes: characters / 4 of the prompt, plus the completion budget. */
 export function estimateTokens(promptChars: number, maxTokens: number | undefined, defaultCompletion = 256): number {
@@ -91,7 +77,7 @@ export class RateLimiter {
   private timer?: { due: number; abort: AbortController };
 
   constructor(options: RateLimiterOptions = {}) {
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? monotonicClock;
     this.maxConcurrent = positiveOr(options.maxConcurrent, Number.POSITIVE_INFINITY);
     this.rpm = positiveOr(options.rpm, undefined);
     this.tpm = positiveOr(options.tpm, undefined);
