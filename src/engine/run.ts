@@ -3,12 +3,12 @@
  * timers) and emits a `RunEvent` for everything observable. Where to go next is
  * decided by the pure `decideNext`; this loop only carries it out.
  */
-import Ajv, { type ValidateFunction } from 'ajv';
 import { systemClock } from './clock';
 import { RunControl, CancelledError } from './control';
 import { describe, ExpressionError, evaluate, evaluateCondition, renderText, renderValue, stringify, toCel, type Scope } from './expressions';
 import { coerce, resolveInputs } from './inputs';
 import { decideNext, type StepOutcome } from './next';
+import { compileSchema } from './providers/structured';
 import {
   TRACE_SCHEMA_VERSION,
   type Asker,
@@ -457,7 +457,7 @@ class Runner {
         throw new StepError({ code: 'schema', stepId: step.id, message: `the reply is not JSON, but step \`${step.id}\` has an \`output.schema\`: ${response.text.slice(0, 120)}` }, true, call);
       }
     }
-    const validate = schemaValidator(step.outputSchema);
+    const validate = compileSchema(step.outputSchema);
     if (!validate(output)) {
       const why = (validate.errors ?? []).map((e) => `${e.instancePath || 'the reply'} ${e.message}`).join('; ');
       throw new StepError({ code: 'schema', stepId: step.id, message: `the reply does not match the step's \`output.schema\`: ${why}` }, true, call);
@@ -625,19 +625,6 @@ class Runner {
 }
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
-
-const validators = new WeakMap<object, ValidateFunction>();
-let ajv: Ajv | undefined;
-
-function schemaValidator(schema: Record<string, unknown>): ValidateFunction {
-  let validate = validators.get(schema);
-  if (!validate) {
-    ajv ??= new Ajv({ allErrors: true, strict: false });
-    validate = ajv.compile(schema);
-    validators.set(schema, validate);
-  }
-  return validate;
-}
 
 /** Settles with `work`, or rejects as soon as `signal` aborts, even if `work` ignores the signal. */
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

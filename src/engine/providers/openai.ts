@@ -15,8 +15,6 @@
  * - errors mapped to `ProviderError`s whose messages say what to do and never
  *   contain the key.
  */
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { APIConnectionError, APIError, APIUserAbortError, AzureOpenAI, OpenAI, type ClientOptions } from 'openai';
 import type { Stream } from 'openai/streaming';
 import type {
@@ -39,6 +37,7 @@ import {
 } from './errors';
 import { costFor } from './pricing';
 import { RateLimiter, estimateTokens } from './rate-limit';
+import { parseStructured, withSchemaInstruction } from './structured';
 
 /** Azure OpenAI: the resource endpoint, the API version, and optionally a fixed deployment. */
 export interface AzureSettings {
@@ -354,36 +353,7 @@ export class OpenAIProvider implements Provider {
   // ─── Structured output ─────────────────────────────────────────────────────
 
   #parseStructured(text: string, request: ModelRequest, finishReason: string | undefined): unknown {
-    const fail = (why: string): ProviderError =>
-      new ProviderError({
-        code: 'invalid-output',
-        provider: this.id,
-        model: request.model,
-        message: `the reply of model \`${request.model}\` (provider \`${this.id}\`) ${why}`,
-        partialOutput: text,
-      });
-    const cutOff = finishReason === 'length' ? ' — it was cut off at max_tokens; raise max_tokens' : '';
-    let value: unknown;
-    try {
-      value = JSON.parse(stripCodeFence(text));
-    } catch (error) {
-      throw fail(`is not valid JSON (${(error as Error).message})${cutOff}`);
-    }
-    let validate: ValidateFunction;
-    try {
-      validate = compileSchema(request.outputSchema!);
-    } catch (error) {
-      throw new ProviderError({
-        code: 'bad-request',
-        provider: this.id,
-        model: request.model,
-        message: `the step's output schema is not a valid JSON Schema: ${(error as Error).message}`,
-      });
-    }
-    if (!validate(value)) {
-      throw fail(`does not match the step's output schema: ${ajv().errorsText(validate.errors, { dataVar: 'output' })}${cutOff}`);
-    }
-    return value;
+    return parseStructured(text, request.outputSchema!, { provider: this.id, model: request.model, finishReason });
   }
 
   // ─── Errors ────────────────────────────────────────────────────────────────
@@ -589,50 +559,3 @@ function schemaName(schema: Record<string, unknown>): string {
   return /[a-zA-Z0-9]/.test(title) ? title : 'output';
 }
 
-/**
- * Adds the schema to the system prompt (the first system message, or a new one
- * first: some chat templates reject a system message anywhere but first).
- */
-function withSchemaInstruction(messages: ChatMessage[], schema: Record<string, unknown>): ChatMessage[] {
-  const instruction =
-    'Reply with only a JSON value, without prose or code fences, that conforms to this JSON Schema:\n' +
-    JSON.stringify(schema);
-  const index = messages.findIndex((m) => m.role === 'system');
-  if (index < 0) return [{ role: 'system', content: instruction }, ...messages];
-  return messages.map((m, i) => (i === index ? { ...m, content: `${m.content}\n\n${instruction}` } : m));
-}
-
-/** Models asked for JSON without json_schema often wrap it in a ```json fence. */
-function stripCodeFence(text: string): string {
-  const match = /^\s*```[a-zA-Z]*\s*\n([\s\S]*?)\n?\s*```\s*$/.exec(text);
-  return match ? match[1]! : text;
-}
-
-let ajvInstance: Ajv | undefined;
-const validators = new Map<string, ValidateFunction>();
-const MAX_VALIDATORS = 200;
-
-function ajv(): Ajv {
-  if (!ajvInstance) {
-    ajvInstance = new Ajv({ allErrors: true, strict: false });
-    addFormats(ajvInstance);
-  }
-  return ajvInstance;
-}
-
-/**
- * Compiles (once per distinct schema) a validator. Keyed by the schema's JSON since the
- * engine may render a fresh object per call; `$schema` is dropped so that schemas
- * declaring a newer draft still validate their (common) keywords.
- */
-function compileSchema(schema: Record<string, unknown>): ValidateFunction {
-  const key = JSON.stringify(schema);
-  let validate = validators.get(key);
-  if (!validate) {
-    const { $schema: _ignored, ...rest } = schema;
-    validate = ajv().compile(rest);
-    if (validators.size >= MAX_VALIDATORS) validators.clear();
-    validators.set(key, validate);
-  }
-  return validate;
-}
