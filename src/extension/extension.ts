@@ -1,10 +1,64 @@
 import * as vscode from 'vscode';
+import { registerRunCommands } from './commands/run-commands';
+import { registerSetupCommands } from './commands/setup-commands';
+import { registerValidateCommand } from './commands/validate-command';
+import { registerContextKeys } from './context-keys';
+import { WorkflowCodeLens } from './editor/code-lens';
+import { WorkflowDiagnostics } from './editor/diagnostics';
+import { WorkflowDocuments } from './editor/documents';
+import { registerLanguageFeatures } from './editor/language-features';
+import { RedHatYaml } from './editor/red-hat-yaml';
+import { WorkflowRunManager } from './runs/manager';
+import { configuredProviders } from './runs/providers';
+import type { RunManager } from './runs/session';
+import { RunStatusBar } from './runs/status-bar';
+import { settings } from './settings';
+
+/** What `activate` returns: the run manager for other parts of the extension and for tests. */
+export interface OrchestrateApi {
+  readonly runs: RunManager & WorkflowRunManager;
+  readonly documents: WorkflowDocuments;
+  readonly diagnostics: WorkflowDiagnostics;
+  /** Its `onDidChangeCodeLenses` tells tests when the lenses changed. */
+  readonly codeLenses: WorkflowCodeLens;
+  /** How long `activate` took, in milliseconds. */
+  readonly activationMs: number;
+}
 
 /** The composition root: every registration is owned by `context.subscriptions`. */
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): OrchestrateApi {
+  const started = performance.now();
   const log = vscode.window.createOutputChannel('Orchestrate', { log: true });
-  context.subscriptions.push(log);
-  log.info('Orchestrate activated');
+  const documents = new WorkflowDocuments();
+  const redHat = new RedHatYaml();
+  const diagnostics = new WorkflowDiagnostics(documents);
+  const runs = new WorkflowRunManager(context, log);
+  const codeLenses = new WorkflowCodeLens(documents, runs);
+  context.subscriptions.push(
+    log,
+    documents,
+    redHat,
+    diagnostics,
+    runs,
+    registerLanguageFeatures({
+      documents,
+      redHat,
+      lastResult: (file, stepId) => runs.lastResult(file, stepId),
+      providerNames: () => configuredProviders(settings.providers(), () => undefined).map((p) => p.name),
+    }),
+    codeLenses,
+    new RunStatusBar(runs),
+    registerContextKeys(documents, runs),
+    registerValidateCommand(documents, diagnostics),
+    ...registerRunCommands({ runs, documents, log }),
+    ...registerSetupCommands(context, log),
+  );
+  // The run panel (src/extension/panel) and the runs view (src/extension/runs-view) register
+  // here, given `runs`: they show sessions and start runs only through it.
+
+  const activationMs = performance.now() - started;
+  log.info(`Orchestrate activated in ${activationMs.toFixed(1)} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: runs are disabled)'}`);
+  return { runs, documents, diagnostics, codeLenses, activationMs };
 }
 
 export function deactivate(): void {}

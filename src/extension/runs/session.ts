@@ -23,12 +23,23 @@ export interface RunSession {
   readonly traceFile?: vscode.Uri;
 }
 
+/** What a caller may add to a start (a command's arguments, a test, the panel). */
+export interface StartOptions {
+  /** Input values; the person is asked only for required ones still missing. */
+  inputs?: Record<string, unknown>;
+  /** For `resume`: the trace of the run to continue (default: this file's last run that did not succeed). */
+  traceFile?: vscode.Uri;
+}
+
 /** Starts and tracks runs; the one place runs begin. */
 export interface RunManager {
   readonly onDidStartRun: vscode.Event<RunSession>;
   /** The run shown by default: the newest one still going, or else the last one. */
   readonly current: RunSession | undefined;
   sessionFor(runId: string): RunSession | undefined;
-  /** Runs (or re-runs) a workflow; `stepId` is where `run-step`/`run-to-here`/`run-from-here` aim. */
-  start(file: vscode.Uri, mode: RunMode, stepId?: string): Promise<RunSession | undefined>;
+  /**
+   * Runs (or re-runs) a workflow; `stepId` is where `run-step`/`run-to-here`/`run-from-here` aim.
+   * Resolves to undefined when no run started (restricted mode, errors in the file, a dismissed input).
+   */
+  start(file: vscode.Uri, mode: RunMode, stepId?: string, options?: StartOptions): Promise<RunSession | undefined>;
 }

@@ -1,0 +1,66 @@
+/** One run in this window: its events as they come, its control, its result. */
+import * as vscode from 'vscode';
+import type { RunControl, RunEvent, RunResult, Workflow } from '../../engine';
+import { emptyStatus, foldEvent, type RunStatus } from '../language/status';
+import type { RunMode, RunSession } from './session';
+
+export class WorkflowRunSession implements RunSession, vscode.Disposable {
+  readonly events: RunEvent[] = [];
+  private readonly emitter = new vscode.EventEmitter<RunEvent>();
+  readonly onEvent = this.emitter.event;
+  readonly result: Promise<RunResult>;
+  /** The steps' statuses, kept up to date as events arrive (the status lenses read it). */
+  readonly status: RunStatus = emptyStatus();
+  readonly startedAt = Date.now();
+  /** Where the run started, for layering the statuses of partial runs over earlier ones. */
+  readonly startAt: string | undefined;
+
+  constructor(
+    readonly runId: string,
+    readonly workflowFile: vscode.Uri,
+    readonly workflow: Workflow,
+    readonly mode: RunMode,
+    readonly control: RunControl,
+    readonly traceFile: vscode.Uri | undefined,
+    startAt: string | undefined,
+    execute: (onEvent: (event: RunEvent) => void) => Promise<RunResult>,
+  ) {
+    this.startAt = startAt;
+    this.result = execute((event) => this.push(event)).catch((error: unknown) => this.crashed(error));
+  }
+
+  get ended(): boolean {
+    return this.status.ended;
+  }
+
+  get paused(): boolean {
+    return this.status.pausedBefore !== undefined;
+  }
+
+  /** The step running now (the first one, when branches run at once), for the status bar. */
+  get runningStep(): string | undefined {
+    for (const [id, step] of this.status.steps) if (step.runId === this.runId && (step.state === 'running' || step.state === 'retrying')) return id;
+    return undefined;
+  }
+
+  private push(event: RunEvent): void {
+    this.events.push(event);
+    foldEvent(this.status, event);
+    this.emitter.fire(event);
+  }
+
+  /** `runWorkflow` never throws for workflow errors; this covers a bug in it, so `result` still never rejects. */
+  private crashed(error: unknown): RunResult {
+    const message = error instanceof Error ? error.message : String(error);
+    const durationMs = Date.now() - this.startedAt;
+    const usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+    if (!this.ended) {
+      this.push({ type: 'run.failed', runId: this.runId, seq: this.events.length + 1, time: Date.now(), error: { code: 'internal', message }, durationMs, usage });
+    }
+    return { runId: this.runId, status: 'failed', outputs: {}, steps: {}, error: { code: 'internal', message }, durationMs, usage };
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The status bar item of the current run: the step running and the time so far, then
+ * how the run ended. A click shows the run (the panel when it is there, else the log).
+ */
+import * as vscode from 'vscode';
+import { formatSeconds } from '../language/hover';
+import type { WorkflowRunManager } from './manager';
+import type { WorkflowRunSession } from './run-session';
+
+export class RunStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('orchestrate.run', vscode.StatusBarAlignment.Left, 50);
+  private ticker: NodeJS.Timeout | undefined;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly runs: WorkflowRunManager) {
+    this.item.name = 'Orchestrate run';
+    this.item.command = 'orchestrate.run.show';
+    this.subscription = runs.onDidChange(() => this.update());
+  }
+
+  private update(): void {
+    const session = this.runs.current;
+    if (!session) {
+      this.item.hide();
+      return;
+    }
+    this.render(session);
+    this.item.show();
+    if (!session.ended && !this.ticker) this.ticker = setInterval(() => this.tick(), 1000);
+    if (session.ended) this.stopTicking();
+  }
+
+  private tick(): void {
+    const session = this.runs.current;
+    if (!session || session.ended) {
+      this.stopTicking();
+      return;
+    }
+    this.render(session);
+  }
+
+  private render(session: WorkflowRunSession): void {
+    const elapsed = formatSeconds(Date.now() - session.startedAt);
+    const name = session.workflow.name;
+    const end = session.events.at(-1);
+    if (!session.ended) {
+      const step = session.runningStep;
+      this.item.text = session.paused ? `$(debug-pause) ${name}: paused before ${session.status.pausedBefore}` : `$(sync~spin) ${name}${step ? `: ${step}` : ''} · ${elapsed}`;
+      this.item.backgroundColor = undefined;
+    } else if (end?.type === 'run.completed') {
+      this.item.text = `$(check) ${name} · ${formatSeconds(end.durationMs)}`;
+      this.item.backgroundColor = undefined;
+    } else {
+      this.item.text = `$(error) ${name} ${end?.type === 'run.cancelled' ? 'stopped' : 'failed'}`;
+      this.item.backgroundColor = end?.type === 'run.failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    }
+    this.item.tooltip = `Orchestrate run ${session.runId} (${session.mode}) — click to show it`;
+  }
+
+  private stopTicking(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  dispose(): void {
+    this.stopTicking();
+    this.subscription.dispose();
+    this.item.dispose();
+  }
+}
