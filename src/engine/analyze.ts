@@ -142,7 +142,7 @@ class Analyzer {
       const nested = this.workflow.stepsById.get(target.to);
       const message = nested
         ? `\`${target.to}\` is a branch inside \`${nested.parentId}\`; a transition can only go to a top-level step (or \`end\` / \`fail\`)`
-        : `there is no step \`${target.to}\` to go to${didYouMean(target.to, this.topIds)}; write a step id, \`end\` or \`fail\``;
+        : `there is no step \`${target.to}\` to go to; write a step id, \`end\` or \`fail\`${didYouMean(target.to, this.topIds)}`;
       this.report(target.range, 'unknown-target', message, step, closestData(target.to, this.topIds));
     }
   }
@@ -262,7 +262,7 @@ class Analyzer {
         : '`output` exists only in `check`; write `steps.<id>.output`';
     }
     const names = ['inputs', 'steps', 'workflow', 'run', ...(context.inMap ? ['item', 'index'] : []), ...(context.hasOutput ? ['output'] : [])];
-    return `unknown name \`${variable}\`${didYouMean(variable, names)}; an expression can use ${names.map((n) => `\`${n}\``).join(', ')}`;
+    return `unknown name \`${variable}\`; an expression can use ${names.map((n) => `\`${n}\``).join(', ')}${didYouMean(variable, names)}`;
   }
 
   /** Why `target`'s output cannot exist when the expression is evaluated, or undefined when it can. */

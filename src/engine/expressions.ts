@@ -41,7 +41,7 @@ export function compile(expr: Expr): ParseResult {
     try {
       program = environment.parse(expr.source);
     } catch (error) {
-      throw new ExpressionError(`invalid expression \`${expr.source}\`: ${summary(error)}`, 'syntax', expr.range, expr.source);
+      throw new ExpressionError(`invalid expression \`${expr.source}\`: ${plain(summary(error))}`, 'syntax', expr.range, expr.source);
     }
     compiled.set(expr.source, program);
   }
@@ -51,7 +51,7 @@ export function compile(expr: Expr): ParseResult {
 /** Type-checks an expression; returns the problem's message or undefined. */
 export function typeCheck(expr: Expr): string | undefined {
   const result = compile(expr).check();
-  return result.valid ? undefined : summary(result.error);
+  return result.valid ? undefined : plain(summary(result.error));
 }
 
 /**
@@ -323,6 +323,24 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${String(value)}`;
+}
+
+const TOKENS: Record<string, string> = {
+  EOF: 'the end', NUMBER: 'a number', STRING: 'a string', BOOLEAN: '`true`/`false`', NULL: '`null`', IDENTIFIER: 'a name', BYTES: 'bytes',
+  PLUS: '`+`', MINUS: '`-`', MULTIPLY: '`*`', DIVIDE: '`/`', MODULO: '`%`', EQ: '`==`', NE: '`!=`', LT: '`<`', LE: '`<=`', GT: '`>`', GE: '`>=`',
+  AND: '`&&`', OR: '`||`', NOT: '`!`', IN: '`in`', LPAREN: '`(`', RPAREN: '`)`', LBRACKET: '`[`', RBRACKET: '`]`', LBRACE: '`{`', RBRACE: '`}`',
+  DOT: '`.`', COMMA: '`,`', COLON: '`:`', QUESTION: '`?`',
+};
+
+/** cel-js's parser and checker messages in an author's words: token names become the characters, overloads become what does not work. */
+function plain(message: string): string {
+  const token = (name: string) => TOKENS[name] ?? name;
+  return message
+    .replace(/^Unexpected token: EOF$/, 'it ends too early; something is missing at the end')
+    .replace(/^Unexpected token: (\w+)$/, (_, t: string) => `${token(t)} is not expected here`)
+    .replace(/^Expected (\w+), got (\w+)$/, (_, a: string, b: string) => `expected ${token(a)} but found ${token(b)}`)
+    .replace(/^no such overload: (\S+) (\S+) (\S+)$/, (_, l: string, op: string, r: string) => `\`${op}\` does not work on ${l} and ${r}`)
+    .replace(/^found no matching overload for '(.+)'$/, (_, call: string) => `there is no \`${call}\`; check the function's name and the types of its arguments`);
 }
 
 /** The first line of a cel-js error, without its caret drawing. */

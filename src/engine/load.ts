@@ -2,7 +2,7 @@
  * YAML text → typed `Workflow`, keeping the source range of every node so that
  * every problem, lens and hover points at the right line and column.
  */
-import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node, type Pair, type YAMLError, type YAMLMap } from 'yaml';
 import { parseDuration } from './duration';
 import { splitTemplate } from './expressions';
 import { validateSchema } from './schema';
@@ -52,14 +52,13 @@ export function loadWorkflow(text: string, file: string): LoadResult {
   const problems: Problem[] = [];
   // `logLevel: 'error'`: a mapping used as a key is reported by the schema, not warned about on stderr.
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  let lastLine = 0;
   for (const error of doc.errors) {
-    problems.push({
-      file,
-      range: source.range(error.pos[0], Math.max(error.pos[1], error.pos[0] + 1)),
-      code: 'yaml-syntax',
-      severity: 'error',
-      message: yamlMessage(error.message),
-    });
+    const range = yamlErrorRange(error, doc, source);
+    // A second error on the same line is nearly always a knock-on effect of the first.
+    if (range.start.line === lastLine) continue;
+    lastLine = range.start.line;
+    problems.push({ file, range, code: 'yaml-syntax', severity: 'error', message: yamlMessage(error, text) });
   }
   if (doc.errors.length > 0) return { problems, source };
   const aliasProblem = checkAliases(doc, source, file);
@@ -117,9 +116,47 @@ function checkAliases(doc: Document, source: SourceMap, file: string): Problem |
   return { file, range: source.range(at[0], at[1]), code: 'yaml-syntax', severity: 'error', message };
 }
 
-function yamlMessage(message: string): string {
-  const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-  return `YAML syntax: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
+/** What to do about the yaml package's errors, by code, where its own message does not say. */
+const YAML_HINTS: Partial<Record<YAMLError['code'], string>> = {
+  TAB_AS_INDENT: 'indent with spaces',
+  BLOCK_AS_IMPLICIT_KEY: 'a line below is indented deeper than the keys beside it; line up the keys of one mapping in the same column, or quote a value that contains `: `',
+  MULTILINE_IMPLICIT_KEY: 'check the indentation, and look for an unclosed quote or bracket above',
+  BAD_INDENT: 'line up the keys of one mapping (and the `-` items of one list) in the same column',
+  BAD_SCALAR_START: 'put the value in quotes',
+  BAD_DQ_ESCAPE: 'inside double quotes write `\\\\` for a backslash, or use single quotes',
+  MULTIPLE_DOCS: 'a workflow file holds one YAML document; remove the `---` line',
+};
+
+function yamlMessage(error: YAMLError, text: string): string {
+  if (error.code === 'DUPLICATE_KEY') {
+    const key = /^[^:\n]*/.exec(text.slice(error.pos[0]))?.[0].trim();
+    if (key) return `YAML syntax: \`${key}\` appears twice in the same mapping; keep one`;
+  }
+  if (error.code === 'MISSING_CHAR' && /quote/.test(error.message)) {
+    const quote = error.message.includes("'") ? "'" : '"';
+    return `YAML syntax: this \`${quote}\` is never closed; end the text with \`${quote}\` (for a multi-line text, use \`|\` instead of quotes)`;
+  }
+  const first = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const hint = YAML_HINTS[error.code];
+  return `YAML syntax: ${first.charAt(0).toLowerCase()}${first.slice(1)}${hint ? `; ${hint}` : ''}`;
+}
+
+/** Where the error is; an unclosed quote is shown at its opening quote, not at the end of the file. */
+function yamlErrorRange(error: YAMLError, doc: Document, source: SourceMap): SourceRange {
+  if (error.code === 'MISSING_CHAR' && /quote/.test(error.message)) {
+    let open: number | undefined;
+    visit(doc, {
+      Scalar(_, scalar) {
+        if ((scalar.type === 'QUOTE_DOUBLE' || scalar.type === 'QUOTE_SINGLE') && scalar.range?.[1] === error.pos[0]) open = scalar.range[0];
+      },
+    });
+    if (open !== undefined) return source.range(open, open + 1);
+  }
+  if (error.code === 'DUPLICATE_KEY') {
+    const key = /^[^:\n]*/.exec(source.text.slice(error.pos[0]))?.[0].trimEnd() ?? '';
+    return source.range(error.pos[0], error.pos[0] + Math.max(key.length, 1));
+  }
+  return source.range(error.pos[0], Math.max(error.pos[1], error.pos[0] + 1));
 }
 
 export function nodeRange(node: Node | null | undefined, source: SourceMap): SourceRange {
@@ -297,6 +334,9 @@ class Builder {
         const branches: Step[] = [];
         const list = this.get(node, 'parallel');
         step = { ...base, kind, branches };
+        // Registered before its branches, so that when a branch repeats the parent's id the
+        // parent wins (file order) and `parentId` chains never lead back to the branch itself.
+        if (!workflow.stepsById.has(id)) workflow.stepsById.set(id, step);
         if (isSeq(list)) {
           for (const item of list.items) {
             const branch = this.step(item as Node, workflow, id);
@@ -433,8 +473,10 @@ class Builder {
     const parts = split.parts.map((part) => {
       if (part.text !== undefined) return { text: part.text };
       const expr = part.expr!;
-      // Find the expression in the raw YAML so ranges survive quoting and block scalars.
-      const at = raw.indexOf(expr.source, searchFrom);
+      // Find the expression in the raw YAML so ranges survive quoting and block scalars;
+      // search after its `{{`, so that text before it which reads the same is not taken for it.
+      const open = raw.indexOf('{{', searchFrom);
+      const at = raw.indexOf(expr.source, open === -1 ? searchFrom : open + 2);
       let exprRange = range;
       if (at !== -1) {
         searchFrom = at + expr.source.length;
@@ -474,7 +516,11 @@ class Builder {
     const range = this.range(node);
     const raw = this.source.text.slice(range.offset, range.endOffset);
     const needle = value.slice(offset, offset + Math.max(length, 1));
-    const at = raw.indexOf(needle);
+    // The n-th occurrence in the value is the n-th in the raw text: quoting changes escapes, not `{{`.
+    let nth = 0;
+    for (let i = value.indexOf(needle); needle && i !== -1 && i < offset; i = value.indexOf(needle, i + 1)) nth++;
+    let at = raw.indexOf(needle);
+    while (at !== -1 && nth-- > 0) at = raw.indexOf(needle, at + 1);
     return at === -1 ? range : this.source.range(range.offset + at, range.offset + at + length);
   }
 

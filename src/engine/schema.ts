@@ -31,7 +31,7 @@ export function validateSchema(doc: Document, source: SourceMap, file: string): 
     const key = `${error.instancePath}|${error.keyword}|${JSON.stringify(error.params)}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const path = pointer(error.instancePath);
+    const path = pointer(error.instancePath, doc);
     const node = doc.getIn(path, true) as Node | undefined;
     problems.push({
       file,
@@ -45,19 +45,32 @@ export function validateSchema(doc: Document, source: SourceMap, file: string): 
   return problems;
 }
 
-function pointer(instancePath: string): (string | number)[] {
+/**
+ * The YAML path an ajv instance path names. A segment is a list index only under a list;
+ * under a mapping it is the key as YAML typed it, so `"1":` and `true:` keys resolve too.
+ */
+function pointer(instancePath: string, doc: Document): (string | number)[] {
   if (instancePath === '') return [];
-  return instancePath
-    .slice(1)
-    .split('/')
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  const path: (string | number)[] = [];
+  let node: unknown = doc.contents;
+  for (const raw of instancePath.slice(1).split('/')) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (isSeq(node)) {
+      path.push(Number(part));
+      node = node.items[Number(part)];
+      continue;
+    }
+    const pair = isMap(node) ? node.items.find((item) => isScalar(item.key) && String(item.key.value) === part) : undefined;
+    path.push(pair && isScalar(pair.key) ? (pair.key.value as string | number) : part);
+    node = pair?.value;
+  }
+  return path;
 }
 
 function rangeFor(error: ErrorObject, node: Node | undefined, doc: Document, path: (string | number)[], source: SourceMap): SourceRange {
   if (error.keyword === 'additionalProperties' && isMap(node)) {
     const name = (error.params as { additionalProperty: string }).additionalProperty;
-    const pair = node.items.find((item) => isScalar(item.key) && item.key.value === name);
+    const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === name);
     if (pair && isScalar(pair.key) && pair.key.range) return source.range(pair.key.range[0], pair.key.range[1]);
   }
   if (node?.range) {
