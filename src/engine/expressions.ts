@@ -108,7 +108,7 @@ export function renderValue(value: TemplateValue, scope: Scope): unknown {
       return value.items.map((item) => renderValue(item, scope));
     case 'object': {
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value.entries)) out[key] = renderValue(item, scope);
+      for (const [key, item] of Object.entries(value.entries)) setEntry(out, key, renderValue(item, scope));
       return out;
     }
   }
@@ -288,13 +288,21 @@ function memberOffset(source: string, from: number, member: string): number {
 
 // ─── Values between JSON and CEL ─────────────────────────────────────────────
 
+/**
+ * Sets an own property even when the key is `__proto__`: plain assignment would
+ * replace the object's prototype and the entry would silently vanish.
+ */
+export function setEntry(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** CEL integers are BigInt: whole numbers from JSON become BigInt so `x * 2` and `index == 0` work. */
 export function toCel(value: unknown): unknown {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map(toCel);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = toCel(item);
+    for (const [key, item] of Object.entries(value)) setEntry(out, key, toCel(item));
     return out;
   }
   return value;
@@ -311,7 +319,7 @@ export function fromCel(value: unknown): unknown {
       return optional.hasValue() ? fromCel(optional.value()) : null;
     }
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = fromCel(item);
+    for (const [key, item] of Object.entries(value)) setEntry(out, key, fromCel(item));
     return out;
   }
   return value;

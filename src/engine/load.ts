@@ -4,7 +4,7 @@
  */
 import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node, type Pair, type YAMLError, type YAMLMap } from 'yaml';
 import { parseDuration } from './duration';
-import { splitTemplate } from './expressions';
+import { setEntry, splitTemplate } from './expressions';
 import { validateSchema } from './schema';
 import { SourceMap } from './source';
 import type {
@@ -200,7 +200,7 @@ class Builder {
     if (isMap(outputs)) {
       for (const pair of outputs.items) {
         const key = this.keyOf(pair);
-        if (key !== undefined) workflow.outputs[key] = this.templateValue(pair.value as Node);
+        if (key !== undefined) setEntry(workflow.outputs, key, this.templateValue(pair.value as Node));
       }
     }
     return workflow;
@@ -383,7 +383,7 @@ class Builder {
         if (isMap(withNode)) {
           for (const pair of withNode.items) {
             const key = this.keyOf(pair);
-            if (key !== undefined) inputs[key] = this.templateValue(pair.value as Node);
+            if (key !== undefined) setEntry(inputs, key, this.templateValue(pair.value as Node));
           }
         }
         step = { ...base, kind, uses: { path: String(this.value(uses) ?? ''), range: this.range(uses) }, with: inputs };
@@ -493,7 +493,7 @@ class Builder {
       const entries: Record<string, TemplateValue> = {};
       for (const pair of node.items) {
         const key = this.keyOf(pair);
-        if (key !== undefined) entries[key] = this.templateValue(pair.value as Node);
+        if (key !== undefined) setEntry(entries, key, this.templateValue(pair.value as Node));
       }
       return { kind: 'object', entries };
     }

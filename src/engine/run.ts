@@ -5,7 +5,7 @@
  */
 import { systemClock } from './clock';
 import { RunControl, CancelledError } from './control';
-import { describe, ExpressionError, evaluate, evaluateCondition, renderText, renderValue, stringify, toCel, type Scope } from './expressions';
+import { describe, ExpressionError, evaluate, evaluateCondition, renderText, setEntry, renderValue, stringify, toCel, type Scope } from './expressions';
 import { coerce, resolveInputs } from './inputs';
 import { decideNext, type StepOutcome } from './next';
 import { compileSchema } from './providers/structured';
@@ -402,7 +402,7 @@ class Runner {
   }
 
   private async prompt(step: Extract<Step, { kind: 'prompt' }>, ref: StepRef, scope: Scope, attempt: number, signal: AbortSignal): Promise<Execution> {
-    const worker = step.worker ? this.workflow.workers[step.worker.name] : undefined;
+    const worker = step.worker && Object.hasOwn(this.workflow.workers, step.worker.name) ? this.workflow.workers[step.worker.name] : undefined;
     const settings: ModelSettings = { ...this.options.defaults, ...this.workflow.model, ...worker?.model, ...step.model };
     const providerName = settings.provider ?? DEFAULT_PROVIDER;
     const model = settings.name ?? DEFAULT_MODEL;
@@ -523,7 +523,7 @@ class Runner {
       throw new StepError({ code: 'workflow', stepId: step.id, message: `cannot load \`${step.uses.path}\`: ${toErrorInfo(error).message}`, range: step.uses.range }, false);
     }
     const inputs: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(step.with)) inputs[name] = renderValue(value, scope);
+    for (const [name, value] of Object.entries(step.with)) setEntry(inputs, name, renderValue(value, scope));
     const control = new RunControl();
     signal.addEventListener('abort', () => control.cancel(String(signal.reason ?? 'cancelled')), { once: true });
     const result = await runWorkflow(child, { ...this.options, inputs, control, signal: undefined, runId: `${this.runId}.${step.id}`, onEvent: undefined, depth, startAt: undefined, stopAfter: undefined, seed: undefined, restore: undefined });
@@ -576,7 +576,7 @@ class Runner {
     const scope = this.scope({});
     for (const [name, value] of Object.entries(this.workflow.outputs)) {
       try {
-        outputs[name] = renderValue(value, scope);
+        setEntry(outputs, name, renderValue(value, scope));
       } catch (error) {
         throw new StepError({ ...toErrorInfo(error), message: `output \`${name}\`: ${toErrorInfo(error).message}` }, false);
       }

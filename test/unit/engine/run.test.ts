@@ -745,3 +745,23 @@ describe('provider hints', () => {
     assert.ok(retry?.type === 'step.retrying' && retry.delayMs === 7000);
   });
 });
+
+describe('hostile keys', () => {
+  test('a `__proto__` key in set:, with: and outputs: stays an ordinary entry', async () => {
+    const workflow = load(`
+      name: proto-keys
+      steps:
+        - id: a
+          set: { __proto__: { polluted: true }, plain: 1 }
+      outputs:
+        __proto__: "{{ steps.a.output }}"
+    `);
+    const { result } = await run(workflow, echo());
+    assert.equal(result.status, 'succeeded');
+    const output = result.steps.a.output as Record<string, unknown>;
+    assert.deepEqual(Object.keys(output), ['__proto__', 'plain']);
+    assert.equal(Object.getPrototypeOf(output), Object.prototype);
+    assert.ok(Object.hasOwn(result.outputs, '__proto__'));
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+});
