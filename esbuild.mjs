@@ -36,7 +36,8 @@ const builds = [
 if (existsSync('webview/main.ts')) {
   builds.push({
     ...common,
-    entryPoints: { panel: 'webview/main.ts' },
+    // codicon.css is its own file: vscode-icon links it by id (vscode-codicon-stylesheet) into each icon's shadow root.
+    entryPoints: { panel: 'webview/main.ts', codicon: 'node_modules/@vscode/codicons/dist/codicon.css' },
     outdir: 'dist/webview',
     platform: 'browser',
     format: 'esm',
@@ -54,6 +55,8 @@ if (existsSync('test/integration/index.ts')) {
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    // mocha's parallel mode resolves worker files at run time; the suites run serially.
+    logOverride: { 'require-resolve-not-external': 'silent' },
   });
 }
 

@@ -3,10 +3,11 @@
  * import from here, never from engine internals.
  */
 import { analyzeWorkflow, type AnalyzeOptions } from './analyze';
-import { loadWorkflow, type LoadResult } from './load';
+import { loadWorkflow, sortProblems, type LoadResult } from './load';
 import type { Problem } from './types';
 
 export * from './types';
+export { IncrementalChecker } from './incremental';
 export { loadWorkflow, KIND_KEYS, DEFAULT_MAX_VISITS, DEFAULT_CONCURRENCY, type LoadResult } from './load';
 export { analyzeWorkflow, STEP_FIELDS, type AnalyzeOptions } from './analyze';
 export { runWorkflow, newRunId, toErrorInfo, type RunOptions, type Restorer, type RestoredStep } from './run';
@@ -25,16 +26,12 @@ export { stringify as stringifyOutput, renderText, evaluate } from './expression
 export function checkWorkflow(text: string, file: string, options: AnalyzeOptions = {}): LoadResult {
   const result = loadWorkflow(text, file);
   if (result.workflow) result.problems.push(...analyzeWorkflow(result.workflow, options));
-  result.problems.sort(byPosition);
+  sortProblems(result.problems);
   return result;
 }
 
 export function hasErrors(problems: Problem[]): boolean {
   return problems.some((problem) => problem.severity === 'error');
-}
-
-function byPosition(a: Problem, b: Problem): number {
-  return a.range.offset - b.range.offset || a.code.localeCompare(b.code);
 }
 
 /** `file:line:col: code: message`, as compilers print problems. */

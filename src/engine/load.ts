@@ -46,12 +46,28 @@ export const DEFAULT_MAX_VISITS = 10;
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_RETRY_DELAY_MS = 1000;
 
+/** How every workflow file is parsed. */
+export const YAML_OPTIONS = {
+  prettyErrors: false,
+  uniqueKeys: true,
+  // A mapping used as a key is reported by the schema, not warned about on stderr.
+  logLevel: 'error',
+} as const;
+
 /** Parses and schema-checks a workflow file. Never throws on bad input. */
 export function loadWorkflow(text: string, file: string): LoadResult {
+  return loadDocument(parseDocument(text, YAML_OPTIONS), text, file);
+}
+
+/** Sorts problems by where they are, then by code, so every face lists them alike. */
+export function sortProblems(problems: Problem[]): Problem[] {
+  return problems.sort((a, b) => a.range.offset - b.range.offset || a.code.localeCompare(b.code));
+}
+
+/** Checks and builds a workflow from its parsed document (`text` is what it was parsed from). */
+export function loadDocument(doc: Document, text: string, file: string): LoadResult {
   const source = new SourceMap(text);
   const problems: Problem[] = [];
-  // `logLevel: 'error'`: a mapping used as a key is reported by the schema, not warned about on stderr.
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   let lastLine = 0;
   for (const error of doc.errors) {
     const range = yamlErrorRange(error, doc, source);
@@ -175,7 +191,8 @@ class Builder {
   ) {}
 
   workflow(root: YAMLMap): Workflow {
-    const range = this.range(root);
+    // From the first key to the end of the file: trailing comments are the workflow's too.
+    const range = this.source.range(root.range?.[0] ?? 0, this.source.text.length);
     const nameNode = this.get(root, 'name');
     const workflow: Workflow = {
       file: this.file,

@@ -13,6 +13,8 @@ import { configuredProviders } from './runs/providers';
 import type { RunManager } from './runs/session';
 import { RunStatusBar } from './runs/status-bar';
 import { settings } from './settings';
+import { registerRunPanel } from './panel';
+import { registerRunsView } from './runs-view';
 
 /** What `activate` returns: the run manager for other parts of the extension and for tests. */
 export interface OrchestrateApi {
@@ -53,8 +55,10 @@ export function activate(context: vscode.ExtensionContext): OrchestrateApi {
     ...registerRunCommands({ runs, documents, log }),
     ...registerSetupCommands(context, log),
   );
-  // The run panel (src/extension/panel) and the runs view (src/extension/runs-view) register
-  // here, given `runs`: they show sessions and start runs only through it.
+  // The panel and the runs view own their registrations (they add them to
+  // context.subscriptions); they show sessions and start runs only through `runs`.
+  registerRunPanel(context, runs, log);
+  registerRunsView(context, runs);
 
   const activationMs = performance.now() - started;
   log.info(`Orchestrate activated in ${activationMs.toFixed(1)} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: runs are disabled)'}`);

@@ -6,11 +6,12 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { IncrementalChecker } from '../../engine';
 import { parseWorkflow, type ParsedWorkflow } from '../language/parsed';
 import { settings } from '../settings';
 
 export class WorkflowDocuments implements vscode.Disposable {
-  private readonly cache = new Map<string, { version: number; parsed: ParsedWorkflow }>();
+  private readonly cache = new Map<string, { version: number; parsed: ParsedWorkflow; checker: IncrementalChecker }>();
   private readonly changeSelector = new vscode.EventEmitter<void>();
   /** Fires when the globs change: providers register again with the new selector. */
   readonly onDidChangeSelector = this.changeSelector.event;
@@ -43,8 +44,9 @@ export class WorkflowDocuments implements vscode.Disposable {
     const key = document.uri.toString();
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version) return cached.parsed;
-    const parsed = analyze(document.getText(), workflowFileName(document.uri));
-    this.cache.set(key, { version: document.version, parsed });
+    const checker = cached?.checker ?? new IncrementalChecker();
+    const parsed = analyze(document.getText(), workflowFileName(document.uri), checker);
+    this.cache.set(key, { version: document.version, parsed, checker });
     return parsed;
   }
 
@@ -77,7 +79,7 @@ export function workflowFileName(uri: vscode.Uri): string {
 }
 
 /** Checks `uses:` paths against the disk when the file is on disk. */
-export function analyze(text: string, file: string): ParsedWorkflow {
+export function analyze(text: string, file: string, checker?: IncrementalChecker): ParsedWorkflow {
   const onDisk = path.isAbsolute(file);
-  return parseWorkflow(text, file, onDisk ? { workflowExists: (uses, from) => existsSync(path.resolve(path.dirname(from), uses)) } : {});
+  return parseWorkflow(text, file, onDisk ? { workflowExists: (uses, from) => existsSync(path.resolve(path.dirname(from), uses)) } : {}, checker);
 }

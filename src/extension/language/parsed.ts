@@ -3,7 +3,7 @@
  * read from it. The adapters keep one of these per document version, so CodeLens,
  * symbols, hover and navigation never parse twice; the indexes are built on first use.
  */
-import { allSteps, checkWorkflow, edges, type AnalyzeOptions, type LoadResult, type Problem, type Step, type Workflow } from '../../engine';
+import { allSteps, checkWorkflow, edges, IncrementalChecker, type AnalyzeOptions, type LoadResult, type Problem, type Step, type Workflow } from '../../engine';
 import { collectOccurrences, type Occurrence } from './occurrences';
 
 export class ParsedWorkflow {
@@ -105,8 +105,9 @@ function containing(steps: readonly Step[], offset: number): Step | undefined {
   return step && offset <= step.range.endOffset ? step : undefined;
 }
 
-export function parseWorkflow(text: string, file: string, options: AnalyzeOptions = {}): ParsedWorkflow {
-  return new ParsedWorkflow(text, file, checkWorkflow(text, file, options));
+/** Analyzes a workflow; pass the document's `checker` so that an edit re-parses only the steps it touched. */
+export function parseWorkflow(text: string, file: string, options: AnalyzeOptions = {}, checker?: IncrementalChecker): ParsedWorkflow {
+  return new ParsedWorkflow(text, file, checker ? checker.check(text, file, options) : checkWorkflow(text, file, options));
 }
 
 /**

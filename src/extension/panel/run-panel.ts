@@ -1,0 +1,336 @@
+/**
+ * The run panel's host side: one webview panel beside the editor, showing a run
+ * of this window live, a past run from its trace, or two runs compared. It opens
+ * whenever a run starts, and a serializer brings it back after a reload (showing
+ * again what it showed, read from disk: sessions do not survive a reload).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { EventBatcher } from '../../shared/event-batcher';
+import { isOpenableLink, PANEL_VIEW_TYPE, parseUiState, type ControlAction, type PanelSource } from '../../shared/protocol';
+import { outlineOf } from '../../shared/workflow-outline';
+import type { RunEvent, Workflow } from '../../engine';
+import type { RunManager, RunSession } from '../runs/session';
+import { PanelChannel, type ChannelHandlers } from './channel';
+import { newNonce, panelHtml } from './html';
+import { compareSide, loadTraceRun, sessionShowParams, traceShowParams, type TraceRun } from './panel-content';
+
+type Content =
+  | { kind: 'empty'; message: string }
+  | { kind: 'session'; session: RunSession; ended: boolean }
+  | { kind: 'trace'; run: TraceRun }
+  | { kind: 'compare'; left: TraceRun; right: TraceRun };
+
+const NOTHING_YET = 'No run yet. Run a workflow (the ▶ Run lens above its steps, or Orchestrate: Run Workflow) and it shows here; past runs are in the Orchestrate view.';
+
+export class RunPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private channel: PanelChannel | undefined;
+  private content: Content = { kind: 'empty', message: NOTHING_YET };
+  /** Listeners of the panel itself, dropped with it. */
+  private panelDisposables: vscode.Disposable[] = [];
+  /** The live session's subscription and batcher, replaced with the content. */
+  private contentDisposables: vscode.Disposable[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly manager: RunManager,
+    private readonly log?: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(manager.onDidStartRun((session) => this.showSession(session)));
+  }
+
+  private get webviewRoot(): vscode.Uri {
+    return vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
+  }
+
+  // ─── What to show ─────────────────────────────────────────────────────────
+
+  /** Shows a run of this window, live. Opens the panel beside the editor if it is closed. */
+  showSession(session: RunSession): void {
+    const content: Content = { kind: 'session', session, ended: session.events.some((e) => isEndEvent(e)) };
+    this.setContent(content);
+    this.ensurePanel(true);
+    this.subscribe(content);
+    this.sendContent();
+  }
+
+  /** Shows a past run from its trace file. */
+  async showTrace(file: string): Promise<void> {
+    const live = this.liveSessionFor(file);
+    if (live) return this.showSession(live);
+    try {
+      const run = await loadTraceRun(file);
+      this.setContent({ kind: 'trace', run });
+    } catch (error) {
+      this.setContent({ kind: 'empty', message: `Cannot show ${file}: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    this.ensurePanel(false);
+    this.sendContent();
+  }
+
+  async showCompare(leftFile: string, rightFile: string): Promise<void> {
+    try {
+      const [left, right] = await Promise.all([loadTraceRun(leftFile), loadTraceRun(rightFile)]);
+      this.setContent({ kind: 'compare', left, right });
+    } catch (error) {
+      this.setContent({ kind: 'empty', message: `Cannot compare: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    this.ensurePanel(false);
+    this.sendContent();
+  }
+
+  /** Opens the panel on a run of this window, or the current run, or what it showed last. */
+  show(runId?: string): void {
+    const session = runId === undefined ? undefined : this.manager.sessionFor(runId);
+    if (session) return this.showSession(session);
+    if (this.content.kind === 'empty' && this.manager.current) return this.showSession(this.manager.current);
+    this.ensurePanel(false);
+    this.sendContent();
+  }
+
+  /** Selects a step in the panel, if the panel shows its run. */
+  selectStep(stepId: string): void {
+    this.channel?.notify('step/select', { stepId });
+  }
+
+  /** Adopts a panel VS Code restored after a reload, and shows again what it showed. */
+  async restore(panel: vscode.WebviewPanel, rawState: unknown): Promise<void> {
+    const state = parseUiState(rawState);
+    this.adopt(panel);
+    await this.showSource(state.source);
+  }
+
+  private async showSource(source: PanelSource | undefined): Promise<void> {
+    if (source?.kind === 'session') {
+      const session = this.manager.sessionFor(source.runId);
+      if (session) return this.showSession(session);
+      if (source.traceFile) return this.showTrace(source.traceFile);
+    } else if (source?.kind === 'trace') {
+      return this.showTrace(source.traceFile);
+    } else if (source?.kind === 'compare') {
+      return this.showCompare(source.left, source.right);
+    }
+    if (this.manager.current) return this.showSession(this.manager.current);
+    this.setContent({ kind: 'empty', message: NOTHING_YET });
+    this.sendContent();
+  }
+
+  /** A session of this window recording to `traceFile` (traces are named `<run-id>.jsonl`). */
+  private liveSessionFor(traceFile: string): RunSession | undefined {
+    return this.manager.sessionFor(path.basename(traceFile, '.jsonl'));
+  }
+
+  private setContent(content: Content): void {
+    vscode.Disposable.from(...this.contentDisposables).dispose();
+    this.contentDisposables = [];
+    this.content = content;
+    if (this.panel) this.panel.title = this.title();
+  }
+
+  /** Forwards the session's events to the webview, at most one post per frame. */
+  private subscribe(content: Extract<Content, { kind: 'session' }>): void {
+    const { session } = content;
+    const batcher = new EventBatcher((events) => this.channel?.notify('run/events', { runId: session.runId, events }));
+    this.liveBatcher = batcher;
+    this.contentDisposables.push(
+      {
+        dispose: () => {
+          batcher.dispose();
+          if (this.liveBatcher === batcher) this.liveBatcher = undefined;
+        },
+      },
+      session.onEvent((event) => {
+        batcher.push(event);
+        if (isEndEvent(event)) {
+          content.ended = true;
+          if (this.panel) this.panel.title = this.title();
+        }
+      }),
+    );
+  }
+
+  /** The batcher of the live session shown, if any. */
+  private liveBatcher: EventBatcher | undefined;
+
+  // ─── The panel ────────────────────────────────────────────────────────────
+
+  private ensurePanel(fromRun: boolean): void {
+    if (this.panel) {
+      // A run starting should not steal focus from the editor it was started in.
+      if (!this.panel.visible) this.panel.reveal(undefined, fromRun);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, this.title(), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: fromRun }, {});
+    this.adopt(panel);
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.disposePanel();
+    this.panel = panel;
+    panel.title = this.title();
+    panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [this.webviewRoot] };
+    const handlers: ChannelHandlers = {
+      onReady: () => this.sendContent(),
+      onCommand: (message) => {
+        switch (message.method) {
+          case 'step/reveal':
+            void this.revealStep(message.params.stepId);
+            break;
+          case 'link/open':
+            if (isOpenableLink(message.params.href)) void vscode.env.openExternal(vscode.Uri.parse(message.params.href, true));
+            break;
+          case 'webview/error':
+            this.log?.error(`run panel: ${message.params.message}`);
+            break;
+        }
+      },
+      requests: {
+        'run/control': ({ runId, action }) => ({ accepted: this.control(runId, action) }),
+        'run/rerun': async ({ runId, stepId }) => {
+          const file = this.workflowFileOf(runId);
+          if (!file) throw new Error('This run’s workflow file is not known or no longer exists.');
+          const session = await this.manager.start(vscode.Uri.file(file), 'run-from-here', stepId);
+          if (!session) throw new Error('The run did not start (see the Orchestrate output).');
+          return { runId: session.runId };
+        },
+        'clipboard/write': async ({ text }) => {
+          await vscode.env.clipboard.writeText(text);
+          return {};
+        },
+      },
+      onInvalid: (message) => this.log?.warn(`run panel: ignored a malformed message: ${JSON.stringify(message)?.slice(0, 200)}`),
+    };
+    const channel = new PanelChannel(panel.webview, handlers);
+    this.channel = channel;
+    this.panelDisposables.push(
+      channel,
+      // A hidden panel loses its page (no retainContextWhenHidden: it costs memory for every run
+      // shown); when shown again the page reloads and says `ready`, and gets everything again.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) channel.reset();
+      }),
+      panel.onDidDispose(() => {
+        // Closed by the person: stop forwarding; the next run opens a new panel.
+        this.panel = undefined;
+        this.disposePanel();
+        vscode.Disposable.from(...this.contentDisposables).dispose();
+        this.contentDisposables = [];
+        if (this.content.kind === 'session') this.content = { kind: 'empty', message: NOTHING_YET };
+      }),
+    );
+    panel.webview.html = this.html(panel.webview);
+  }
+
+  private html(webview: vscode.Webview): string {
+    const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, name)).toString();
+    // A fresh nonce each time the HTML is set: a nonce is only worth anything while it is unguessable.
+    return panelHtml({
+      cspSource: webview.cspSource,
+      nonce: newNonce(),
+      scriptUri: asset('panel.js'),
+      styleUri: asset('panel.css'),
+      codiconUri: asset('codicon.css'),
+      title: 'Orchestrate run',
+    });
+  }
+
+  private title(): string {
+    switch (this.content.kind) {
+      case 'session':
+        return `${this.content.ended ? '' : '▶ '}Run: ${this.content.session.workflow.name}`;
+      case 'trace':
+        return `Run: ${this.content.run.trace.started.workflow.name}`;
+      case 'compare':
+        return `Compare: ${this.content.left.trace.started.workflow.name}`;
+      default:
+        return 'Orchestrate run';
+    }
+  }
+
+  /** Posts the whole picture (after `ready`, or when the content changes). */
+  private sendContent(): void {
+    const channel = this.channel;
+    if (!channel?.isReady) return;
+    const content = this.content;
+    switch (content.kind) {
+      case 'empty':
+        channel.notify('panel/empty', { message: content.message });
+        break;
+      case 'session':
+        // `run/show` carries every event so far, so what waits in the batcher would arrive twice.
+        this.liveBatcher?.clear();
+        channel.notify('run/show', sessionShowParams(content.session, outlineOf(content.session.workflow), content.ended));
+        break;
+      case 'trace':
+        channel.notify('run/show', traceShowParams(content.run));
+        break;
+      case 'compare': {
+        const source: PanelSource = { kind: 'compare', left: content.left.trace.file, right: content.right.trace.file };
+        channel.notify('compare/show', { left: compareSide(content.left, source), right: compareSide(content.right, source) });
+        break;
+      }
+    }
+  }
+
+  // ─── Requests ─────────────────────────────────────────────────────────────
+
+  private control(runId: string, action: ControlAction): boolean {
+    const session = this.manager.sessionFor(runId);
+    if (!session || session.events.some(isEndEvent)) return false;
+    const { control } = session;
+    if (action === 'pause') control.pause();
+    else if (action === 'resume') control.resume();
+    else if (action === 'step') control.step();
+    else control.cancel('stopped from the run panel');
+    return true;
+  }
+
+  private workflowFileOf(runId: string): string | undefined {
+    const content = this.content;
+    if (content.kind === 'session' && content.session.runId === runId) return content.session.workflowFile.fsPath;
+    if (content.kind === 'trace' && content.run.trace.started.runId === runId && content.run.workflow) return content.run.workflowFile;
+    return this.manager.sessionFor(runId)?.workflowFile.fsPath;
+  }
+
+  private shownWorkflow(): { workflow: Workflow; uri: vscode.Uri } | undefined {
+    const content = this.content;
+    if (content.kind === 'session') return { workflow: content.session.workflow, uri: content.session.workflowFile };
+    if (content.kind === 'trace' && content.run.workflow) return { workflow: content.run.workflow, uri: vscode.Uri.file(content.run.workflowFile) };
+    return undefined;
+  }
+
+  /** Shows the step's `id:` in the workflow file, in the editor already showing it or the first column. */
+  private async revealStep(stepId: string): Promise<void> {
+    const shown = this.shownWorkflow();
+    const step = shown?.workflow.stepsById.get(stepId);
+    if (!shown || !step) return;
+    const { start, end } = step.idRange;
+    const range = new vscode.Range(start.line - 1, start.column - 1, end.line - 1, end.column - 1);
+    const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === shown.uri.toString());
+    const column = visible?.viewColumn ?? (this.panel?.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One);
+    const editor = await vscode.window.showTextDocument(shown.uri, { viewColumn: column, selection: range, preserveFocus: false });
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private disposePanel(): void {
+    vscode.Disposable.from(...this.panelDisposables).dispose();
+    this.panelDisposables = [];
+    this.channel = undefined;
+  }
+
+  dispose(): void {
+    vscode.Disposable.from(...this.contentDisposables).dispose();
+    this.contentDisposables = [];
+    const panel = this.panel;
+    this.panel = undefined;
+    this.disposePanel();
+    panel?.dispose();
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
+
+function isEndEvent(event: RunEvent): boolean {
+  return event.type === 'run.completed' || event.type === 'run.failed' || event.type === 'run.cancelled';
+}

@@ -1,0 +1,217 @@
+// The built run panel in headless Chromium, outside VS Code (test/support/panel-page.ts):
+// the real bundle under the host's CSP, fed the messages the host sends. Quick to run; the
+// suite through code-server (panel-workbench.ts) covers the panel inside VS Code.
+//
+//   npm run build && node --import tsx --test test/e2e/panel-page.test.ts
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { RunEvent } from '../../src/engine';
+import { MockProvider } from '../../src/engine/providers/mock';
+import { notification, type CommandMessage, type RequestMessage, type RunHeader, type WebviewToHost } from '../../src/shared/protocol';
+import { outlineOf } from '../../src/shared/workflow-outline';
+import { load, run } from '../support/engine';
+import { openPanelPage, type PanelPage } from '../support/panel-page';
+
+const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'test-results', 'screenshots');
+
+export const HOSTILE_REPLY = [
+  'Some **bold** text and a [safe link](https://example.com/docs).',
+  '',
+  '<img src=x onerror="window.__pwned = 1">',
+  '',
+  '<script>window.__pwned = 2</script>',
+  '',
+  '[click me](javascript:window.__pwned=3)',
+  '',
+  '<svg xmlns="http://www.w3.org/2000/svg"><script>window.__pwned = 4</script><circle r="4" onload="window.__pwned = 5"/></svg>',
+].join('\n');
+
+const workflow = load(`
+  name: Panel page test
+  model: { provider: mock, name: mock-model }
+  steps:
+    - id: draft
+      name: Draft
+      prompt: Write a draft about owls
+      mock: "A **draft** about owls."
+    - id: fan
+      parallel:
+        - { id: left, prompt: left, mock: "L" }
+        - id: right
+          prompt: right
+          output: { schema: { type: object, properties: { verdict: { type: string }, score: { type: integer } } } }
+          mock: { verdict: ok, score: 3 }
+    - id: hostile
+      name: Hostile
+      prompt: hostile
+      mock: ${JSON.stringify(HOSTILE_REPLY)}
+    - id: each
+      for_each: '["a", "b"]'
+      prompt: "item {{ item }}"
+      mock: "out {{ item }}"
+`);
+
+function header(runId: string): RunHeader {
+  return { runId, source: { kind: 'session', runId }, mode: 'run', live: true, canRerun: true, warnings: [] };
+}
+
+const isReady = (m: WebviewToHost): m is CommandMessage<'ready'> => m.type === 'command' && m.method === 'ready';
+
+describe('the run panel in a browser', () => {
+  let panel: PanelPage;
+  let events: RunEvent[];
+
+  before(async () => {
+    events = (await run(workflow, new MockProvider())).events;
+    panel = await openPanelPage({ theme: 'dark' });
+    await panel.waitForSent(isReady);
+  });
+
+  after(async () => {
+    await panel?.close();
+  });
+
+  test('posts `ready` once its script runs, and nothing else before the host speaks', () => {
+    assert.deepEqual(panel.sent.map((m) => m.method), ['ready']);
+  });
+
+  test('shows a run as it streams, step by step, then each output', async () => {
+    const runId = events[0].runId;
+    const outline = outlineOf(workflow);
+    const firstCompleted = events.findIndex((e) => e.type === 'step.completed');
+    await panel.post(notification('run/show', { header: header(runId), outline, events: events.slice(0, firstCompleted) }));
+    const { frame } = panel;
+    await frame.locator('li.step[data-step-id="draft"][data-status="running"]').waitFor();
+    await frame.locator('#output .streamed').filter({ hasText: 'A **draft** about owls.' }).waitFor();
+    await panel.post(notification('run/events', { runId, events: events.slice(firstCompleted) }));
+    await frame.locator('#run-view[data-status="succeeded"]').waitFor();
+    for (const id of ['draft', 'fan', 'left', 'right', 'hostile', 'each']) {
+      assert.equal(await frame.locator(`li.step[data-step-id="${id}"]`).getAttribute('data-status'), 'done', id);
+    }
+    await frame.locator('li.step[data-step-id="draft"]').click();
+    await frame.locator('#output[data-step-id="draft"] .markdown strong').filter({ hasText: 'draft' }).waitFor();
+    // A structured output is a tree, not markdown.
+    await frame.locator('li.step[data-step-id="right"]').click();
+    await frame.locator('#output .json-tree .json-key').filter({ hasText: 'verdict' }).waitFor();
+    // A map lists its items.
+    await frame.locator('li.step[data-step-id="each"]').click();
+    await frame.locator('#output[data-step-id="each"] .items > li[data-index="1"]').waitFor();
+    assert.equal(await frame.locator('#output .items > li').count(), 2);
+    // The graph is drawn, with a node per step.
+    await frame.locator('#graph g.node[data-step-id="hostile"]').waitFor();
+    assert.equal(await frame.locator('#graph g.node').count(), outline.steps.length);
+  });
+
+  test('hostile model output is inert in the DOM', async () => {
+    const { frame } = panel;
+    await frame.locator('li.step[data-step-id="hostile"]').click();
+    await frame.locator('#output[data-step-id="hostile"] .markdown').waitFor();
+    const findings = await frame.evaluate(() => {
+      const output = document.querySelector('#output')!;
+      return {
+        imgWithOnerror: document.querySelectorAll('img[onerror]').length,
+        anyImg: output.querySelectorAll('img').length,
+        scripts: output.querySelectorAll('script').length,
+        svgs: output.querySelectorAll('svg').length,
+        svgScripts: document.querySelectorAll('svg script').length,
+        jsHrefs: [...document.querySelectorAll('[href]')].filter((a) => /^\s*javascript:/i.test(a.getAttribute('href') ?? '')).length,
+        eventAttributes: [...output.querySelectorAll('*')].flatMap((el) => el.getAttributeNames().filter((n) => n.startsWith('on'))).length,
+        links: [...output.querySelectorAll('a[data-href]')].map((a) => a.getAttribute('data-href')),
+        pwned: (window as unknown as { __pwned?: number }).__pwned ?? null,
+        text: output.textContent ?? '',
+      };
+    });
+    assert.deepEqual(
+      { ...findings, text: undefined, links: undefined },
+      { imgWithOnerror: 0, anyImg: 0, scripts: 0, svgs: 0, svgScripts: 0, jsHrefs: 0, eventAttributes: 0, pwned: null, text: undefined, links: undefined },
+    );
+    // Only http(s) links are live (linkify also turns the escaped SVG's xmlns URL into one).
+    assert.ok(findings.links.includes('https://example.com/docs'));
+    assert.ok(findings.links.every((href) => /^https?:\/\//.test(href ?? '')), findings.links.join(', '));
+    assert.match(findings.text, /<img src=x onerror=/, 'the escaped markup is shown as text');
+    await panel.page.screenshot({ path: path.join(SCREENSHOTS, 'panel-page-hostile-dark.png') });
+  });
+
+  test('links go to the host, which opens only http(s)', async () => {
+    const { frame } = panel;
+    await frame.locator('#output a[data-href="https://example.com/docs"]').click();
+    const open = await panel.waitForSent((m): m is CommandMessage<'link/open'> => m.type === 'command' && m.method === 'link/open');
+    assert.equal(open.params.href, 'https://example.com/docs');
+    // markdown-it does not make `javascript:` a link at all: it stays text, and clicking it sends nothing.
+    await frame.locator('#output p').filter({ hasText: 'click me' }).click();
+    await frame.locator('#output a[data-href="https://example.com/docs"]').focus();
+    await panel.page.keyboard.press('Enter');
+    await panel.waitForSent((m): m is CommandMessage<'link/open'> => m.type === 'command' && m.method === 'link/open' && panel.sent.filter((x) => x.method === 'link/open').length === 2);
+    assert.deepEqual(
+      panel.sent.filter((m) => m.method === 'link/open').map((m) => (m.method === 'link/open' ? m.params.href : '')),
+      ['https://example.com/docs', 'https://example.com/docs'],
+    );
+  });
+
+  test('controls are requests with ids; the reply settles them', async () => {
+    const runId = events[0].runId;
+    // A live, paused run: Resume and Next step are offered.
+    await panel.post(notification('run/show', { header: header(runId), outline: outlineOf(workflow), events: [events[0], { runId, seq: 2, time: events[0].time, type: 'run.paused', nextStepId: 'draft' }] }));
+    const { frame } = panel;
+    await frame.locator('li.step[data-step-id="draft"][data-status="paused"]').waitFor();
+    await frame.locator('#btn-step').click();
+    const req = await panel.waitForSent((m): m is RequestMessage<'run/control'> => m.type === 'request' && m.method === 'run/control');
+    assert.deepEqual(req.params, { runId, action: 'step' });
+    await panel.post({ type: 'response', id: req.id, method: 'run/control', ok: true, result: { accepted: true } });
+    await frame.locator('#btn-step:not([disabled])').waitFor();
+  });
+
+  test('keyboard: arrows move through the steps, Enter asks the host to reveal the step', async () => {
+    const { frame, page } = panel;
+    await frame.locator('li.step[data-step-id="draft"]').click();
+    await page.keyboard.press('ArrowDown');
+    await frame.locator('li.step[data-step-id="fan"][aria-selected="true"]').waitFor();
+    await page.keyboard.press('Enter');
+    const reveal = await panel.waitForSent((m): m is CommandMessage<'step/reveal'> => m.type === 'command' && m.method === 'step/reveal' && m.params.stepId === 'fan');
+    assert.equal(reveal.params.stepId, 'fan');
+  });
+
+  test('compare mode shows both runs step by step and diffs an opened step', async () => {
+    const changed = load(`
+      name: Panel page test
+      model: { provider: mock, name: mock-model }
+      steps:
+        - id: draft
+          name: Draft
+          prompt: Write a draft about cats
+          mock: "A **draft** about cats."
+    `);
+    const other = (await run(changed, new MockProvider())).events;
+    const side = (ev: RunEvent[], wf: typeof workflow) => ({ header: { ...header(ev[0].runId), live: false }, outline: outlineOf(wf), events: ev });
+    await panel.post(notification('compare/show', { left: side(events, workflow), right: side(other, changed) }));
+    const { frame } = panel;
+    await frame.locator('#compare-view').waitFor();
+    await frame.locator('tr.compare-row[data-step-id="draft"]').click();
+    await frame.locator('.diff-line.diff-del').filter({ hasText: 'owls' }).first().waitFor();
+    await frame.locator('.diff-line.diff-add').filter({ hasText: 'cats' }).first().waitFor();
+    await panel.page.screenshot({ path: path.join(SCREENSHOTS, 'panel-page-compare-dark.png') });
+  });
+
+  test('the page ran under the host’s CSP without a single violation or error', () => {
+    assert.deepEqual(panel.cspViolations, []);
+    assert.deepEqual(panel.errors, []);
+  });
+});
+
+describe('the run panel in a light theme', () => {
+  test('renders a finished run (screenshot)', async () => {
+    const events = (await run(workflow, new MockProvider())).events;
+    const panel = await openPanelPage({ theme: 'light' });
+    try {
+      await panel.waitForSent(isReady);
+      await panel.post(notification('run/show', { header: header(events[0].runId), outline: outlineOf(workflow), events }));
+      await panel.frame.locator('li.step[data-step-id="draft"]').click();
+      await panel.frame.locator('#graph g.node').first().waitFor();
+      await panel.page.screenshot({ path: path.join(SCREENSHOTS, 'panel-page-light.png') });
+      assert.deepEqual(panel.cspViolations, []);
+    } finally {
+      await panel.close();
+    }
+  });
+});
