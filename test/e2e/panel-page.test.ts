@@ -11,21 +11,10 @@ import { MockProvider } from '../../src/engine/providers/mock';
 import { notification, type CommandMessage, type RequestMessage, type RunHeader, type WebviewToHost } from '../../src/shared/protocol';
 import { outlineOf } from '../../src/shared/workflow-outline';
 import { load, run } from '../support/engine';
-import { openPanelPage, type PanelPage } from '../support/panel-page';
+import { HOSTILE_REPLY, openPanelPage, type PanelPage } from '../support/panel-page';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'test-results', 'screenshots');
 
-export const HOSTILE_REPLY = [
-  'Some **bold** text and a [safe link](https://example.com/docs).',
-  '',
-  '<img src=x onerror="window.__pwned = 1">',
-  '',
-  '<script>window.__pwned = 2</script>',
-  '',
-  '[click me](javascript:window.__pwned=3)',
-  '',
-  '<svg xmlns="http://www.w3.org/2000/svg"><script>window.__pwned = 4</script><circle r="4" onload="window.__pwned = 5"/></svg>',
-].join('\n');
 
 const workflow = load(`
   name: Panel page test

@@ -13,22 +13,12 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { openWorkbench, prepareWorkspace, REPO_ROOT, screenshot, webviewFrames, type Workbench } from '../integration/server';
+import { HOSTILE_REPLY } from '../support/panel-page';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'test-results', 'screenshots');
 const WAIT = 45_000;
 const WORKFLOW_FILE = 'panel-e2e.workflow.yaml';
 
-const HOSTILE = [
-  'Some **bold** text and a [safe link](https://example.com/docs).',
-  '',
-  '<img src=x onerror="window.__pwned = 1">',
-  '',
-  '<script>window.__pwned = 2</script>',
-  '',
-  '[click me](javascript:window.__pwned=3)',
-  '',
-  '<svg xmlns="http://www.w3.org/2000/svg"><script>window.__pwned = 4</script><circle r="4" onload="window.__pwned = 5"/></svg>',
-].join('\n');
 
 const WORKFLOW = `# Written by test/e2e/panel-workbench.test.ts
 name: Panel e2e
@@ -45,7 +35,7 @@ steps:
   - id: hostile
     name: Hostile
     prompt: Say something hostile
-    mock: ${JSON.stringify(HOSTILE)}
+    mock: ${JSON.stringify(HOSTILE_REPLY)}
   - id: final
     name: Final
     prompt: "Final words after {{ steps.review.output }}"

@@ -22,6 +22,19 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** A few of the variables VS Code sets on a webview's page, so the page is readable and themed. */
+/** A model reply that tries every way into the page: an onerror image, a script, a javascript: link, an SVG with script. */
+export const HOSTILE_REPLY = [
+  'Some **bold** text and a [safe link](https://example.com/docs).',
+  '',
+  '<img src=x onerror="window.__pwned = 1">',
+  '',
+  '<script>window.__pwned = 2</script>',
+  '',
+  '[click me](javascript:window.__pwned=3)',
+  '',
+  '<svg xmlns="http://www.w3.org/2000/svg"><script>window.__pwned = 4</script><circle r="4" onload="window.__pwned = 5"/></svg>',
+].join('\n');
+
 export const THEMES = {
   dark: { bodyClass: 'vscode-dark', vars: { foreground: '#cccccc', 'editor-background': '#1f1f1f', descriptionForeground: '#9d9d9d', focusBorder: '#0078d4', 'list-activeSelectionBackground': '#04395e', 'list-activeSelectionForeground': '#ffffff', 'panel-border': '#2b2b2b', 'textLink-foreground': '#4daafc', errorForeground: '#f85149', 'testing-iconPassed': '#73c991', 'testing-iconFailed': '#f14c4c', 'textCodeBlock-background': '#2b2b2b', 'font-family': 'sans-serif', 'font-size': '13px', 'editor-font-family': 'monospace', 'editor-font-size': '13px' } },
   light: { bodyClass: 'vscode-light', vars: { foreground: '#3b3b3b', 'editor-background': '#ffffff', descriptionForeground: '#717171', focusBorder: '#005fb8', 'list-activeSelectionBackground': '#e8e8e8', 'list-activeSelectionForeground': '#000000', 'panel-border': '#e5e5e5', 'textLink-foreground': '#005fb8', errorForeground: '#e51400', 'testing-iconPassed': '#388a34', 'testing-iconFailed': '#f14c4c', 'textCodeBlock-background': '#f0f0f0', 'font-family': 'sans-serif', 'font-size': '13px', 'editor-font-family': 'monospace', 'editor-font-size': '13px' } },
