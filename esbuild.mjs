@@ -2,10 +2,12 @@
 // the CLI (Node) and the run panel (browser). Type-checking is `npm run typecheck`;
 // esbuild only strips types, which keeps builds fast.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+// A release starts clean, so no source map of a development build ships in the package.
+if (production) rmSync('dist', { recursive: true, force: true });
 
 const common = {
   bundle: true,
