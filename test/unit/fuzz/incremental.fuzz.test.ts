@@ -13,7 +13,7 @@ import { mutate, mutation, stringifyOptions, toYaml, workflowObject } from './ar
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1);
-const examplesDir = join(import.meta.dirname, '../../../examples');
+const examplesDir = join(__dirname, '../../../examples');
 const examples = readdirSync(examplesDir)
   .filter((f) => f.endsWith('.workflow.yaml'))
   .map((f) => readFileSync(join(examplesDir, f), 'utf8'));

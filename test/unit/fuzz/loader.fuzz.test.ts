@@ -23,7 +23,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 0x0c4e57a7);
 const SCALE = Math.max(1, Number(process.env.FUZZ_RUNS ?? 1));
 const runs = (n: number) => Math.round(n * SCALE);
 const FILE = 'fuzz.workflow.yaml';
-const EXAMPLES_DIR = join(import.meta.dirname, '../../../examples');
+const EXAMPLES_DIR = join(__dirname, '../../../examples');
 
 /** `uses:` paths with "missing" in them do not exist, so `workflow-not-found` is exercised too. */
 const workflowExists = (path: string) => !path.includes('missing');

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { checkWorkflow, formatProblem } from '../../../src/engine/index';
 
-const EXAMPLES = join(import.meta.dirname, '../../../examples');
+const EXAMPLES = join(__dirname, '../../../examples');
 
 function workflowFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

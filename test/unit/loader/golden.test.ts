@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { checkWorkflow, type Problem } from '../../../src/engine/index';
 import { PROBLEM_CODES, assertWellFormed } from '../fuzz/invariants';
 
-const FIXTURES = join(import.meta.dirname, '../../fixtures/load');
+const FIXTURES = join(__dirname, '../../fixtures/load');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 export interface ExpectedProblem {

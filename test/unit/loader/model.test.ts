@@ -22,7 +22,7 @@ import {
   type WorkflowStep,
 } from '../../../src/engine/index';
 
-const FIXTURES = join(import.meta.dirname, '../../fixtures/load');
+const FIXTURES = join(__dirname, '../../fixtures/load');
 const VALID = join(FIXTURES, 'valid.workflow.yaml');
 const text = readFileSync(VALID, 'utf8');
 
