@@ -72,8 +72,7 @@ export class SimulatedClock implements Clock {
   }
 }
 
-/** Lets pending promise callbacks run. */
+/** Lets pending promise callbacks run, including those a few event-loop turns away. */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }

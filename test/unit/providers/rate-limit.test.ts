@@ -1,52 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RateLimiter, estimateTokens, type RateLimitSlot } from '../../../src/engine/providers/rate-limit';
-import type { Clock } from '../../../src/engine/types';
-
-/** Simulated time: `sleep` resolves only when `advance` passes its deadline. */
-class FakeClock implements Clock {
-  private time = 0;
-  private timers: { due: number; resolve: () => void }[] = [];
-
-  now(): number {
-    return this.time;
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = { due: this.time + ms, resolve };
-      this.timers.push(timer);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.timers = this.timers.filter((t) => t !== timer);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
-    });
-  }
-
-  /** Moves time forward, firing timers in order and letting promise callbacks run after each. */
-  async advance(ms: number): Promise<void> {
-    const target = this.time + ms;
-    for (;;) {
-      await flush();
-      const next = this.timers.filter((t) => t.due <= target).sort((a, b) => a.due - b.due)[0];
-      if (!next) break;
-      this.timers = this.timers.filter((t) => t !== next);
-      this.time = Math.max(this.time, next.due);
-      next.resolve();
-    }
-    this.time = target;
-    await flush();
-  }
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
+import { SimulatedClock as FakeClock } from '../../../src/engine/clock';
 
 /** Starts `count` acquisitions and records when (in clock time) each is granted. */
 function startMany(limiter: RateLimiter, clock: FakeClock, count: number, tokens = 0, release = true) {
@@ -90,19 +45,19 @@ describe('RateLimiter', () => {
     const clock = new FakeClock();
     const limiter = new RateLimiter({ maxConcurrent: 2, clock });
     const run = startMany(limiter, clock, 5, 0, false);
-    await flush();
+    await clock.advance(0);
     assert.equal(run.slots.length, 2);
     assert.equal(limiter.active, 2);
     assert.equal(limiter.queued, 3);
     run.slots[0]!.release();
     run.slots[0]!.release(); // a second release of the same slot is ignored
-    await flush();
+    await clock.advance(0);
     assert.equal(run.slots.length, 3);
     assert.equal(limiter.active, 2);
     run.slots[1]!.release();
     run.slots[2]!.release();
     run.slots[3]?.release();
-    await flush();
+    await clock.advance(0);
     run.slots.slice(3).forEach((s) => s.release());
     await run.all;
     assert.deepEqual(run.order, [0, 1, 2, 3, 4]);
@@ -155,7 +110,7 @@ describe('RateLimiter', () => {
     const first = await limiter.acquire(100); // empties the bucket
     first.release(10); // it used only 10: 90 come back
     const second = startMany(limiter, clock, 1, 90);
-    await flush();
+    await clock.advance(0);
     assert.deepEqual(second.grants, [0]);
   });
 
@@ -166,7 +121,7 @@ describe('RateLimiter', () => {
     const controller = new AbortController();
     const waiting = limiter.acquire(0, controller.signal);
     const behind = limiter.acquire();
-    await flush();
+    await clock.advance(0);
     assert.equal(limiter.queued, 2);
     controller.abort(new Error('cancelled by test'));
     await assert.rejects(waiting, /cancelled by test/);
