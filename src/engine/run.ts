@@ -17,6 +17,7 @@ import {
   type ErrorInfo,
   type ModelCallRecord,
   type ModelParams,
+  type ModelRequestRecord,
   type ModelSettings,
   type ProviderResolver,
   type RunEvent,
@@ -292,9 +293,21 @@ class Runner {
     for (let attempt = 1; ; attempt++) {
       this.throwIfCancelled();
       const started = this.clock.now();
-      this.emit({ type: 'step.started', ...ref, kind: step.kind, attempt, name: step.name });
+      // A prompt is rendered before `step.started` so the event can carry it; a template
+      // that fails to render still fails the attempt after the step has started.
+      let request: ModelRequestRecord | undefined;
+      let renderError: unknown;
+      if (step.kind === 'prompt') {
+        try {
+          request = this.prepareRequest(step, this.scope(extra));
+        } catch (error) {
+          renderError = error;
+        }
+      }
+      this.emit({ type: 'step.started', ...ref, kind: step.kind, attempt, name: step.name, ...(request ? { request } : {}) });
       try {
-        const execution = await this.withTimeout(step, (signal) => this.body(step, ref, extra, attempt, signal));
+        if (renderError !== undefined) throw renderError;
+        const execution = await this.withTimeout(step, (signal) => this.body(step, ref, extra, attempt, signal, request));
         if (step.check) this.check(step, execution, extra);
         const durationMs = this.clock.now() - started;
         if (isItem) {
@@ -383,11 +396,11 @@ class Runner {
   }
 
   /** What each kind of step does. */
-  private async body(step: Step, ref: StepRef, extra: Scope, attempt: number, signal: AbortSignal): Promise<Execution> {
+  private async body(step: Step, ref: StepRef, extra: Scope, attempt: number, signal: AbortSignal, request?: ModelRequestRecord): Promise<Execution> {
     const scope = this.scope(extra);
     switch (step.kind) {
       case 'prompt':
-        return this.prompt(step, ref, scope, attempt, signal);
+        return this.prompt(step, ref, scope, attempt, signal, request ?? this.prepareRequest(step, scope));
       case 'set':
         return { output: renderValue(step.value, scope) };
       case 'switch': {
@@ -413,17 +426,23 @@ class Runner {
     }
   }
 
-  private async prompt(step: Extract<Step, { kind: 'prompt' }>, ref: StepRef, scope: Scope, attempt: number, signal: AbortSignal): Promise<Execution> {
+  /** The model call a prompt step makes: settings merged step over worker over workflow, messages rendered. */
+  private prepareRequest(step: Extract<Step, { kind: 'prompt' }>, scope: Scope): ModelRequestRecord {
     const worker = step.worker && Object.hasOwn(this.workflow.workers, step.worker.name) ? this.workflow.workers[step.worker.name] : undefined;
     const settings: ModelSettings = { ...this.options.defaults, ...this.workflow.model, ...worker?.model, ...step.model };
-    const providerName = settings.provider ?? DEFAULT_PROVIDER;
-    const model = settings.name ?? DEFAULT_MODEL;
     const params: ModelParams = {};
     for (const key of ['temperature', 'max_tokens', 'top_p', 'seed', 'stop'] as const) if (settings[key] !== undefined) (params as Record<string, unknown>)[key] = settings[key];
     const messages: ChatMessage[] = [];
     const system = step.system ?? worker?.system;
     if (system) messages.push({ role: 'system', content: renderText(system, scope) });
     messages.push({ role: 'user', content: renderText(step.prompt, scope) });
+    const record: ModelRequestRecord = { provider: settings.provider ?? DEFAULT_PROVIDER, model: settings.name ?? DEFAULT_MODEL, params, messages };
+    if (step.outputSchema) record.outputSchema = step.outputSchema;
+    return record;
+  }
+
+  private async prompt(step: Extract<Step, { kind: 'prompt' }>, ref: StepRef, scope: Scope, attempt: number, signal: AbortSignal, request: ModelRequestRecord): Promise<Execution> {
+    const { provider: providerName, model, params, messages } = request;
     const provider = this.options.providers.resolve(providerName);
     const started = this.clock.now();
     const call: ModelCallRecord = { provider: provider.id, model, params, messages, outputSchema: step.outputSchema, latencyMs: 0 };

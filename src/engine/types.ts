@@ -332,13 +332,17 @@ export interface ErrorInfo {
   range?: SourceRange;
 }
 
-/** Everything a person debugging a model call needs, as it was sent and received. */
-export interface ModelCallRecord {
+/** A model call as it is sent. */
+export interface ModelRequestRecord {
   provider: string;
   model: string;
   params: ModelParams;
   messages: ChatMessage[];
   outputSchema?: Record<string, unknown>;
+}
+
+/** Everything a person debugging a model call needs, as it was sent and received. */
+export interface ModelCallRecord extends ModelRequestRecord {
   usage?: Usage;
   costUsd?: number;
   latencyMs: number;
@@ -376,7 +380,15 @@ export type RunEvent =
       startAt?: string;
       stopAfter?: string;
     })
-  | (EventBase & StepRef & { type: 'step.started'; kind: StepKind; attempt: number; name?: string })
+  | (EventBase &
+      StepRef & {
+        type: 'step.started';
+        kind: StepKind;
+        attempt: number;
+        name?: string;
+        /** For a model call: what is being sent, so a person can read the prompt while the reply streams. */
+        request?: ModelRequestRecord;
+      })
   | (EventBase & StepRef & { type: 'step.delta'; attempt: number; text: string })
   | (EventBase &
       StepRef & {

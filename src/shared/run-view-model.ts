@@ -9,7 +9,7 @@
  * renderer can skip them by reference; changed ones are copied once per batch,
  * not once per event, which keeps a frame of 20 streaming steps cheap.
  */
-import type { ChatMessage, ErrorInfo, ModelCallRecord, ModelParams, RunEvent, StepKind, Usage } from '../engine/types';
+import type { ChatMessage, ErrorInfo, ModelCallRecord, ModelParams, ModelRequestRecord, RunEvent, StepKind, Usage } from '../engine/types';
 import type { OutlineStep, WorkflowOutline } from './workflow-outline';
 
 /** How a step stands, as the step list and the graph colour it. */
@@ -33,7 +33,8 @@ export interface CallView {
   outputSchema?: Record<string, unknown>;
   usage?: Usage;
   costUsd?: number;
-  latencyMs: number;
+  /** Absent while the call is in flight. */
+  latencyMs?: number;
   finishReason?: string;
   /** `undefined` when the call did not go through the cache. */
   cacheHit?: boolean;
@@ -244,8 +245,11 @@ export function isRunEnded(state: RunViewModel): boolean {
 }
 
 /** The panel's view of a call record: the system message and the prompt pulled out of the messages. */
-export function callView(call: ModelCallRecord): CallView {
-  const view: CallView = { provider: call.provider, model: call.model, params: call.params, messages: call.messages, latencyMs: call.latencyMs };
+export function callView(record: ModelCallRecord | ModelRequestRecord): CallView {
+  // A request (a call still in flight) has no reply fields yet.
+  const call: Partial<ModelCallRecord> & ModelRequestRecord = record;
+  const view: CallView = { provider: call.provider, model: call.model, params: call.params, messages: call.messages };
+  if (call.latencyMs !== undefined) view.latencyMs = call.latencyMs;
   const system = call.messages.find((m) => m.role === 'system');
   if (system) view.system = system.content;
   const prompt = [...call.messages].reverse().find((m) => m.role === 'user');
@@ -367,6 +371,8 @@ class Draft {
         }
         target.status = 'running';
         target.attempt = event.attempt;
+        // The prompt as sent, readable while the reply streams; the result's call replaces it.
+        if (event.request) target.call = callView(event.request);
         // A retry keeps the execution's start: elapsed covers every attempt.
         if (target.startedAt === undefined) target.startedAt = event.time;
         break;

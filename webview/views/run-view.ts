@@ -356,7 +356,7 @@ function callTab(call: CallView | undefined, execution: ExecutionView, step: Ste
     const params = Object.entries(call.params);
     rows.push(['Parameters', params.length === 0 ? '—' : params.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')]);
     if (call.usage) rows.push(['Tokens', `${call.usage.inputTokens} in · ${call.usage.outputTokens} out · ${call.usage.totalTokens} total`]);
-    rows.push(['Cost', formatCost(call.costUsd)], ['Latency', formatDuration(call.latencyMs)]);
+    rows.push(['Cost', formatCost(call.costUsd)], ['Latency', call.latencyMs === undefined ? 'waiting for the reply…' : formatDuration(call.latencyMs)]);
     rows.push(['Cache', call.cacheHit === undefined ? 'not cached' : call.cacheHit ? 'hit' : 'miss']);
     if (call.finishReason) rows.push(['Finish reason', call.finishReason]);
   }

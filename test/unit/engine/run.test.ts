@@ -765,3 +765,31 @@ describe('hostile keys', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 });
+
+describe('step.started', () => {
+  test('carries the rendered request of a model call; a prompt that fails to render fails after starting', async () => {
+    const workflow = load(`
+      name: started
+      model: { provider: scripted, name: m1, temperature: 0.2 }
+      steps:
+        - { id: a, prompt: "Hello {{ workflow.name }}", system: Be brief. }
+        - { id: b, prompt: "{{ steps.a.output.missing.deeper }}" }
+    `);
+    const { events, result } = await run(workflow, echo());
+    const startedA = events.find((e) => e.type === 'step.started' && e.stepId === 'a');
+    assert.ok(startedA?.type === 'step.started');
+    assert.deepEqual(startedA.request, {
+      provider: 'scripted',
+      model: 'm1',
+      params: { temperature: 0.2 },
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hello started' },
+      ],
+    });
+    assert.equal(result.status, 'failed');
+    assert.deepEqual(path(events, ['step.started', 'step.failed']), ['a', 'b', 'b']);
+    const startedB = events.find((e) => e.type === 'step.started' && e.stepId === 'b');
+    assert.ok(startedB?.type === 'step.started' && startedB.request === undefined);
+  });
+});

@@ -411,3 +411,17 @@ describe('loops, retries and odd traces', () => {
     assert.equal(runElapsedMs(ended, 99999), 1000);
   });
 });
+
+describe('a call in flight', () => {
+  test('shows the prompt as sent from step.started, then the call as answered', async () => {
+    const { events, outline } = await kitchenRun();
+    const started = events.findIndex((e) => e.type === 'step.started' && e.stepId === 'outline');
+    const inFlight = latestExecution(runViewModelOf(outline, events.slice(0, started + 1)).steps.outline)!;
+    assert.equal(inFlight.call?.prompt, 'Outline a post about owls');
+    assert.equal(inFlight.call?.model, 'm-1');
+    assert.equal(inFlight.call?.latencyMs, undefined);
+    const done = latestExecution(runViewModelOf(outline, events).steps.outline)!;
+    assert.equal(done.call?.prompt, 'Outline a post about owls');
+    assert.equal(typeof done.call?.latencyMs, 'number');
+  });
+});
