@@ -1,6 +1,6 @@
 import type { ProviderResolver } from '../engine';
 import { createResolver, mockForced } from '../engine/providers';
-import { createOpenAIProviders, loadConfigFile, loadDotEnv } from '../engine/providers/config';
+import { createOpenAIProviders, keyEnvFor, loadConfigFile, loadDotEnv } from '../engine/providers/config';
 import type { Io } from './main';
 
 export interface CliProviderOptions {
@@ -22,7 +22,7 @@ export async function cliProviders(options: CliProviderOptions): Promise<Provide
   const real = createOpenAIProviders(configs, io.env);
   const unavailable: Record<string, string> = {};
   for (const name of Object.keys(real)) {
-    const keyEnv = name === 'openai' ? (configs.find((c) => c.name === name)?.apiKeyEnv ?? 'OPENAI_API_KEY') : configs.find((c) => c.name === name)?.apiKeyEnv;
+    const keyEnv = keyEnvFor(name, configs);
     // A provider that names no key variable is a keyless local server: usable as is.
     if (keyEnv && !io.env[keyEnv]) {
       unavailable[name] = `no ${keyEnv} is set`;

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { formatDuration } from '../engine';
+import { formatTimestamp } from '../shared/format';
 import type { ListedRunStatus, RunSummary } from '../engine/trace';
 import { parseArgs, UsageError } from './args';
 import type { Io } from './main';
@@ -41,7 +42,7 @@ export const runsCommand = {
     }
     const rows = runs.map((run) => [
       ICONS[run.status],
-      formatTime(run.startedAt),
+      formatTimestamp(run.startedAt),
       run.durationMs === undefined ? '—' : formatDuration(run.durationMs),
       run.tokens === undefined ? '—' : `${run.tokens} tok`,
       run.costUsd === undefined ? '—' : `$${run.costUsd.toFixed(4)}`,
@@ -57,13 +58,6 @@ const ICONS: Record<ListedRunStatus, string> = { succeeded: '✓', failed: '✗'
 
 function suffix(run: RunSummary): string {
   return run.resumedFrom ? ` (resumes ${run.resumedFrom})` : '';
-}
-
-/** Local time, `YYYY-MM-DD HH:MM:SS`. */
-export function formatTime(ms: number): string {
-  const d = new Date(ms);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
 function table(rows: string[][]): string {

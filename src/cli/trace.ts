@@ -2,7 +2,7 @@ import { formatDuration, stringifyOutput } from '../engine';
 import { readTrace, runView, TraceFormatError, type RunView, type StepView } from '../engine/trace';
 import { parseArgs, UsageError } from './args';
 import type { Io } from './main';
-import { formatTime } from './runs';
+import { formatTimestamp } from '../shared/format';
 import { displayPath, resolveTrace, storeFor, TRACES_HELP, TRACES_OPTION } from './stores';
 
 const USAGE = `Usage: orchestrate trace RUN-ID|FILE [options]
@@ -63,7 +63,7 @@ const STEP_ICONS: Record<StepView['status'], string> = { succeeded: '✓', faile
 
 function render(view: RunView, io: Io, full: boolean): string {
   const lines: string[] = [];
-  const facts = [STATUS[view.status], formatTime(view.startedAt)];
+  const facts = [STATUS[view.status], formatTimestamp(view.startedAt)];
   if (view.durationMs !== undefined) facts.push(formatDuration(view.durationMs));
   if (view.usage) facts.push(`${view.usage.totalTokens} tokens`);
   if (view.costUsd !== undefined) facts.push(`$${view.costUsd.toFixed(4)}`);

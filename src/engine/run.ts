@@ -111,6 +111,8 @@ class Runner {
   private readonly celWorkflow: Record<string, unknown>;
   private readonly celRun: Record<string, unknown>;
   private readonly mockCalls = new Map<string, number>();
+  /** A `for_each` item's output, kept apart from the step's own result until the map finishes. */
+  private readonly itemOutputs = new Map<string, unknown>();
   /** The controllers of attempts in flight, aborted together on cancel. */
   private readonly inFlight = new Set<AbortController>();
   /** Whether an attempt is using the run's signal itself (only one at a time may: see withTimeout). */
@@ -275,8 +277,6 @@ class Runner {
     }
     return this.succeeded(step, ref, 1, { output: outputs }, this.clock.now() - started);
   }
-
-  private readonly itemOutputs = new Map<string, unknown>();
 
   /** One execution with its retries. For a map item, the result is kept per item, not as the step's. */
   private async attempts(step: Step, ref: StepRef, extra: Scope, isItem = false): Promise<StepOutcome> {

@@ -282,6 +282,15 @@ export interface CreateProvidersOptions {
  * named `openai` adjusts. `env` is read at call time for keys, so a key exported
  * after start-up is seen.
  */
+/**
+ * The environment variable that holds a provider's key: `OPENAI_API_KEY` for the
+ * built-in `openai` unless its entry names another; undefined for a keyless server.
+ */
+export function keyEnvFor(name: string, configs: readonly ProviderConfig[]): string | undefined {
+  const apiKeyEnv = configs.find((c) => c.name === name)?.apiKeyEnv;
+  return name === 'openai' ? (apiKeyEnv ?? 'OPENAI_API_KEY') : apiKeyEnv;
+}
+
 export function createOpenAIProviders(
   configs: readonly ProviderConfig[],
   env: Record<string, string | undefined>,

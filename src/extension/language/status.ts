@@ -3,6 +3,7 @@
  * `running…`, `✓ done 1.2s · 340 tok · $0.0012`, `✗ failed: reason`, `skipped`.
  */
 import type { RunEvent, StepResult } from '../../engine';
+import { formatCost } from '../../shared/format';
 import { formatSeconds } from './hover';
 
 export type StepState = 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
@@ -122,7 +123,7 @@ export function statusTitle(status: StepStatus): string {
     case 'succeeded': {
       const parts = [`✓ done ${status.restored ? '(restored)' : formatSeconds(status.durationMs ?? 0)}`];
       if (status.tokens) parts.push(`${status.tokens} tok`);
-      if (status.costUsd) parts.push(`$${status.costUsd < 0.01 ? status.costUsd.toFixed(4) : status.costUsd.toFixed(2)}`);
+      if (status.costUsd) parts.push(formatCost(status.costUsd));
       return parts.join(' · ');
     }
     case 'failed':

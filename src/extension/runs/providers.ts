@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { Provider, ProviderResolver } from '../../engine';
 import { CacheStore, cachingResolver, type CachePolicy } from '../../engine/cache';
 import { createResolver, mockForced } from '../../engine/providers';
-import { ConfigError, createOpenAIProviders, parseConfig, type ProviderConfig } from '../../engine/providers/config';
+import { ConfigError, createOpenAIProviders, keyEnvFor, parseConfig, type ProviderConfig } from '../../engine/providers/config';
 import { limitConcurrency } from './concurrency';
 
 /** Where a provider's key is kept in SecretStorage. */
@@ -53,8 +53,7 @@ export async function composeProviders(options: ComposeOptions): Promise<Compose
   const unavailable: Record<string, string> = {};
   const keys: string[] = [];
   for (const name of Object.keys(real)) {
-    const config = configs.find((c) => c.name === name);
-    const keyEnv = name === 'openai' ? (config?.apiKeyEnv ?? 'OPENAI_API_KEY') : config?.apiKeyEnv;
+    const keyEnv = keyEnvFor(name, configs);
     const stored = await secrets.get(secretKey(name));
     const fromEnv = keyEnv ? env[keyEnv] : undefined;
     if (stored) keys.push(stored);
