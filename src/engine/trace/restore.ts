@@ -1,6 +1,6 @@
 import type { Restorer, RestoredStep } from '../run';
 import type { RunEvent, StepKind, Workflow } from '../types';
-import { refKey } from './view';
+import { refKey } from '../state/run-state';
 
 /**
  * Kinds never restored, but executed again:

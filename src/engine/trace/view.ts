@@ -1,3 +1,4 @@
+import { refKey } from '../state/run-state';
 import type { ErrorInfo, ModelCallRecord, RunEvent, StepKind, StepRef, Usage } from '../types';
 import type { ListedRunStatus } from './run-index';
 import type { TraceContents } from './read';
@@ -107,7 +108,4 @@ export function runView(trace: TraceContents): RunView {
   };
 }
 
-/** `stepId#visit#index`: one execution of a step, the key resume and replay match on. */
-export function refKey(ref: StepRef): string {
-  return `${ref.stepId}#${ref.visit}#${ref.index ?? ''}`;
-}
+export { refKey } from '../state/run-state';
