@@ -59,7 +59,7 @@ const STATUS: Record<RunView['status'], string> = {
   interrupted: '! interrupted (no end recorded; resume it with `orchestrate resume`)',
   running: '▶ running',
 };
-const STEP_ICONS: Record<StepView['status'], string> = { succeeded: '✓', failed: '✗', skipped: '⤼', running: '…' };
+const STEP_ICONS: Record<StepView['status'], string> = { succeeded: '✓', failed: '✗', skipped: '⤼', running: '…', cancelled: '■' };
 
 function render(view: RunView, io: Io, full: boolean): string {
   const lines: string[] = [];

@@ -27,12 +27,14 @@ export interface CachingOptions {
  *
  * Retries (`attempt > 1`) always call the model and overwrite: a retry means the
  * previous reply was rejected (a failed `check`, a reply off the schema), and
- * replaying it from the cache would fail the same way.
+ * replaying it from the cache would fail the same way. The runner also `discard`s
+ * every reply it rejects, so a later visit or a later run never gets it back.
  */
 export function cachingProvider(inner: Provider, store: CacheStore, policy: CachePolicy, options: CachingOptions = {}): Provider {
   if (policy === 'off') return inner;
   return {
     id: inner.id,
+    discard: (key: string) => store.delete(key),
     async complete(request: ModelRequest): Promise<ModelResponse> {
       if (request.cache === false) return inner.complete(request);
       const key = cacheKey(request, inner.id);

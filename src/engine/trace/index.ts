@@ -8,7 +8,8 @@ export { TraceStore, TraceRecorder, DEFAULT_ROOT, type BeginOptions } from './st
 export { TraceWriter, type TraceSync, type TraceWriterOptions } from './writer';
 export { readTrace, parseTrace, TraceFormatError, type TraceContents, type TraceErrorCode, type TraceHeaderExtras, type RunStartedEvent, type RunEndEvent } from './read';
 export { type RunSummary, type ListedRunStatus, type ListOptions } from './run-index';
-export { runView, refKey, type RunView, type StepView } from './view';
+export { runView, type RunView, type StepView } from './view';
+export { refKey } from '../state';
 export { restorerFromEvents, type TraceRestorer } from './restore';
 export { planResume, resumeRun, storeHolding, ResumeError, type ResumeErrorCode, type PlanOptions, type ResumePlan, type ResumeOptions, type ResumeOutcome } from './resume';
 export { replayProvider, replayResolver, ReplayError } from './replay';
