@@ -2,6 +2,7 @@
 import type { RunControl } from '../control';
 import type { Asker, Clock, ModelCallRecord, ModelSettings, ProviderResolver, RunEvent, StepRef, StepResult, WorkflowLoader } from '../types';
 import type { CancelScope } from './cancel-scope';
+import type { UnstampedEvent } from './runner';
 
 /** A finished step execution taken from an earlier run instead of executing it. */
 export interface RestoredStep {
@@ -44,16 +45,31 @@ export interface RunOptions {
   depth?: number;
   /** The scope of the step that started this run as a sub-workflow: cancelling it cancels the run. */
   parentScope?: CancelScope;
+  /** Set for a sub-workflow's run: how its executions are named and reported in the run that started it. */
+  nesting?: Nesting;
+}
+
+/**
+ * A sub-workflow's executions are executions of the run that started it: its step
+ * ids are prefixed with the `uses:` step's id (`review/draft`), they sit inside the
+ * `uses:` step's execution (`parent`), and their events go into that run's stream —
+ * so its trace records them, `--replay` answers them and resume restores them.
+ */
+export interface Nesting {
+  idPrefix: string;
+  parent: string;
+  forward: (event: UnstampedEvent) => void;
 }
 
 /**
  * The options of a sub-workflow's run: named one by one, so an option added to
  * {@link RunOptions} is not inherited by accident. What the child does not get —
- * events, start/stop points, seeds, restores — belongs to the parent's run.
+ * events (forwarded through `nesting` instead), start/stop points, seeds — belongs to the parent's run.
  */
-export function childOptions(parent: RunOptions, child: { inputs: Record<string, unknown>; runId: string; control: RunControl; parentScope: CancelScope }): RunOptions {
+export function childOptions(parent: RunOptions, child: { inputs: Record<string, unknown>; runId: string; control: RunControl; parentScope: CancelScope; nesting: Nesting }): RunOptions {
   return {
     providers: parent.providers,
+    restore: parent.restore,
     clock: parent.clock,
     ask: parent.ask,
     loadWorkflow: parent.loadWorkflow,

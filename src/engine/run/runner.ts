@@ -75,7 +75,7 @@ export class Runner {
     this.runId = options.runId ?? newRunId(this.clock.now());
     this.celWorkflow = { name: workflow.name, file: workflow.file };
     this.celRun = { id: this.runId };
-    this.state = new RunStateBuilder(initialRunState(workflow, stepInfosOf(workflow)));
+    this.state = new RunStateBuilder(initialRunState(workflow, options.nesting ? [] : stepInfosOf(workflow)));
     this.bodies = new StepBodies(this);
     for (const [id] of workflow.stepsById) this.setCelStep(id, { status: 'pending', output: null, attempts: 0, visits: 0 });
     for (const [id, result] of Object.entries(options.seed ?? {})) if (workflow.stepsById.has(id)) this.setCelStep(id, { ...result, visits: 0 });
@@ -129,7 +129,8 @@ export class Runner {
   private async loop(): Promise<ErrorInfo | undefined> {
     let step: Step | undefined = this.options.startAt ? this.workflow.stepsById.get(this.options.startAt) : this.workflow.steps[0];
     if (step && step.parentId !== undefined) step = this.workflow.stepsById.get(step.parentId);
-    const frame: Frame = { scope: this.root, vars: {}, local: false, concurrent: false };
+    const nesting = this.options.nesting;
+    const frame: Frame = { scope: this.root, vars: {}, local: false, concurrent: false, ...(nesting ? { parent: nesting.parent } : {}) };
     while (step) {
       const current: Step = step;
       await this.control.gate(
@@ -162,7 +163,7 @@ export class Runner {
     const key = visitKey(step.id, frame.parent);
     const visit = (this.visits.get(key) ?? 0) + 1;
     this.visits.set(key, visit);
-    const ref: StepRef = { stepId: step.id, visit, ...(frame.parent !== undefined ? { parent: frame.parent } : {}) };
+    const ref: StepRef = { stepId: this.externalId(step.id), visit, ...(frame.parent !== undefined ? { parent: frame.parent } : {}) };
     if (step.if) {
       let run: boolean;
       try {
@@ -250,6 +251,11 @@ export class Runner {
     this.celSteps[id] = { output: toCel(result.output), status: result.status, attempts: BigInt(result.attempts), visits: BigInt(result.visits) };
   }
 
+  /** The id a step's executions carry in events and keys: prefixed inside a sub-workflow. */
+  externalId(stepId: string): string {
+    return this.options.nesting ? `${this.options.nesting.idPrefix}${stepId}` : stepId;
+  }
+
   scope(vars: Scope): Scope {
     return { inputs: this.celInputs, steps: this.celSteps, workflow: this.celWorkflow, run: this.celRun, ...vars };
   }
@@ -286,6 +292,8 @@ export class Runner {
   emit(event: UnstampedEvent): void {
     // Nothing is said after the run's last word: anything still settling is already cancelled.
     if (this.ended) return;
+    // A sub-workflow's steps are reported in the run that started it; its own start and end are that step's.
+    if (this.options.nesting && 'stepId' in event) this.options.nesting.forward({ ...event });
     const stamped = event as RunEvent;
     stamped.runId = this.runId;
     stamped.seq = ++this.seq;

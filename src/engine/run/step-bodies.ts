@@ -85,7 +85,7 @@ export class StepBodies {
       case 'parallel':
         return this.parallel(step, ref, frame, attemptScope);
       case 'workflow':
-        return this.subWorkflow(step, scope, attemptScope);
+        return this.subWorkflow(step, ref, scope, attemptScope, emit);
       case 'fail':
         return { output: null };
     }
@@ -145,7 +145,7 @@ export class StepBodies {
         params,
         outputSchema: step.outputSchema,
         signal,
-        stepId: step.id,
+        stepId: ref.stepId,
         attempt,
         visit: ref.visit,
         index: ref.index,
@@ -220,7 +220,7 @@ export class StepBodies {
     return { output };
   }
 
-  private async subWorkflow(step: WorkflowStep, scope: Scope, attemptScope: CancelScope): Promise<Execution> {
+  private async subWorkflow(step: WorkflowStep, ref: StepRef, scope: Scope, attemptScope: CancelScope, emit: Emit): Promise<Execution> {
     const runner = this.runner;
     const { options } = runner;
     if (!options.loadWorkflow) throw new StepError({ code: 'workflow', stepId: step.id, message: 'this run cannot load sub-workflows' }, false);
@@ -233,7 +233,7 @@ export class StepBodies {
     }
     const inputs: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(step.with)) setEntry(inputs, name, renderValue(value, scope));
-    const result = await runner.runChild(child, childOptions(options, { inputs, runId: `${runner.runId}.${step.id}`, control: new RunControl(), parentScope: attemptScope }));
+    const result = await runner.runChild(child, childOptions(options, { inputs, runId: `${runner.runId}.${step.id}`, control: new RunControl(), parentScope: attemptScope, nesting: { idPrefix: `${ref.stepId}/`, parent: refKey(ref), forward: emit } }));
     runner.addUsage(result.usage, result.costUsd);
     if (result.status !== 'succeeded') {
       throw new StepError({ code: result.error?.code ?? 'workflow', stepId: step.id, message: `sub-workflow \`${step.uses.path}\` ${result.status}: ${result.error?.message ?? ''}`, cause: result.error }, false);
