@@ -17,7 +17,7 @@ export interface CachingOptions {
 }
 
 /**
- * Wraps a provider with the content-addressed cache (architecture.md, rule 6).
+ * Wraps a provider with the content-addressed cache (docs/architecture.md, rule 6).
  *
  * A hit returns the stored reply with `cache: { hit: true, key }` and `costUsd: 0`;
  * the runner records `cache` in the step's call record and leaves a hit's usage out of

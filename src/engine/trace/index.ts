@@ -1,5 +1,5 @@
 /**
- * Durable runs (architecture.md, rule 5): trace files, the runs index, resume,
+ * Durable runs (docs/architecture.md, rule 5): trace files, the runs index, resume,
  * replay, and the last results of a workflow for *Run step* / *Run from here*.
  * Node-only (it uses `node:fs`), so it is imported from here, not from the
  * browser-safe engine index. The file format is in docs/trace-format.md.

@@ -114,7 +114,7 @@ export interface ResumeOutcome {
 }
 
 /**
- * Continues a failed, cancelled or crashed run from its trace (architecture.md,
+ * Continues a failed, cancelled or crashed run from its trace (docs/architecture.md,
  * rule 5): finished step executions are restored with no model call, the rest run.
  * The continuation is a new run with a new trace file; the old trace is never touched.
  */
