@@ -76,7 +76,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return await command.run(rest, io);
   } catch (thrown) {
     const error = asCliError(thrown);
-    if (thrown instanceof UsageError) io.err(`orchestrate ${name}: ${error.message}\n\n${command.usage}`);
+    if (thrown instanceof UsageError) io.err(`orchestrate ${name}: ${error.message}\n(\`orchestrate ${name} --help\` lists its options)\n`);
     else io.err(error.code === 'internal' ? `orchestrate ${name}: ${error.message}\n` : `${error.text}\n`);
     // An engine bug still says where to look.
     if (error.code === 'internal' && io.env.ORCHESTRATE_DEBUG) io.err(`${thrown instanceof Error ? thrown.stack : ''}\n`);
