@@ -134,6 +134,21 @@ export function inputError(problems: JsonProblem[]): CliError {
   });
 }
 
+/** An OS error in words, with its errno code beside them for searching. */
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    EISDIR: 'it is a folder',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'the disk is full',
+    EEXIST: 'a file of that name appeared meanwhile',
+  };
+  return code && Object.hasOwn(words, code) ? `${words[code]}, ${code}` : code ? `${code}` : String((error as Error).message ?? error);
+}
+
 /** The help text's description of the shape above, for `run`, `resume`, `runs` and `trace`. */
 export const JSON_ERROR_HELP = `With --json, an error that stops the command before or after the run is printed on
 stdout as one JSON object (the same message is on stderr):

@@ -8,7 +8,7 @@ import { stringifyOutput, type ProviderResolver, type RunEvent, type RunOptions,
 import { CACHE_POLICIES, CacheStore, cachingResolver, type CachePolicy } from '../engine/cache';
 import { recordedRun, replayResolver } from '../engine/trace';
 import { UsageError, type OptionSpec, type Parsed } from './args';
-import { CliError } from './errors';
+import { CliError, describeFsError } from './errors';
 import { callLogResolver } from './call-log';
 import { loadFromDisk } from './files';
 import type { Io } from './main';
@@ -86,8 +86,8 @@ export async function execute(io: Io, options: Parsed['options'], execution: Exe
     store: options.trace === false ? undefined : store,
     workflowText: execution.workflowText,
     secrets: secretsOf(io.env),
-    onError: (error) => warn(`the trace stopped recording: ${error.message}`),
-    onUnrecorded: (error) => warn(`cannot record this run in ${displayPath(store.runsDir, io)}: ${error.message}`),
+    onError: (error) => warn(`the trace stopped recording (${describeFsError(error)}); the run goes on unrecorded`),
+    onUnrecorded: (error) => warn(`cannot record this run in ${displayPath(store.runsDir, io)} (${describeFsError(error)}); it runs unrecorded`),
   });
   const progress = options.quiet ? undefined : progressPrinter({ color: io.color, verbose: options.verbose === true, write: (line) => io.err(`${line}\n`) });
 
@@ -160,21 +160,6 @@ async function checkWritable(file: string, given: string): Promise<void> {
   } catch (error) {
     throw new CliError('out-unwritable', `--out ${given}: cannot write the result there (${describeFsError(error)}); nothing was run`, { file });
   }
-}
-
-/** An OS error in words; the errno code stays in brackets for searching. */
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  const words: Record<string, string> = {
-    EISDIR: 'it is a folder',
-    ENOTDIR: 'a part of the path is a file, not a folder',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    EROFS: 'the file system is read-only',
-    ENOSPC: 'the disk is full',
-    EEXIST: 'a file of that name appeared meanwhile',
-  };
-  return code && Object.hasOwn(words, code) ? `${words[code]}, ${code}` : code ? `${code}` : String((error as Error).message ?? error);
 }
 
 function printOutputs(outputs: Record<string, unknown>, io: Io): void {

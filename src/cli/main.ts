@@ -9,6 +9,7 @@ import { traceCommand } from './trace';
 import { validateCommand } from './validate';
 import { UsageError, wantsJson } from './args';
 import { CliError } from './errors';
+import { didYouMean } from '../engine/suggest';
 import { ResumeError, TraceFormatError } from '../engine/trace';
 
 export interface Io {
@@ -64,7 +65,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.err(`orchestrate: unknown command \`${name}\`\n\n${HELP}`);
+    const error = new CliError('usage', `unknown command \`${name}\`${didYouMean(name, Object.keys(COMMANDS))}`);
+    io.err(`orchestrate: ${error.message}\n\n${HELP}`);
+    if (wantsJson(rest)) io.out(JSON.stringify(error.toJSON(), null, 2) + '\n');
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -99,10 +102,18 @@ const VERSION = typeof ORCHESTRATE_VERSION === 'string' ? ORCHESTRATE_VERSION : 
 
 /** The process entry: `bin/orchestrate.js` calls this. */
 export function cli(): void {
+  // `orchestrate … | head`: once the reader has gone, output is dropped rather than crashing the run.
+  let stdoutGone = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && !stdoutGone) throw error;
+    stdoutGone = true;
+  });
   const io: Io = {
-    out: (text) => process.stdout.write(text),
+    out: (text) => {
+      if (!stdoutGone) process.stdout.write(text);
+    },
     err: (text) => process.stderr.write(text),
-    flushOut: () => new Promise((resolve) => process.stdout.write('', () => resolve())),
+    flushOut: () => new Promise((resolve) => (stdoutGone ? resolve() : process.stdout.write('', () => resolve()))),
     color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR,
     env: process.env,
     cwd: process.cwd(),
