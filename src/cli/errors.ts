@@ -15,6 +15,7 @@ export type CliErrorCode =
   | 'workflow-invalid'
   | 'input'
   | 'out-unwritable'
+  | 'config-invalid'
   | 'run-not-found'
   | 'internal'
   // From reading and resuming traces (TraceFormatError, ResumeError):
@@ -155,4 +156,5 @@ stdout as one JSON object (the same message is on stderr):
   { "error": { "code", "message", "file"?, "line"?, "column"?, "problems"?: [
       { "code", "severity", "message", "file", "line", "column", "stepId"? } ] } }
 \`code\` is stable (usage, file-missing, file-unreadable, file-not-text, file-too-large,
-workflow-invalid, input, out-unwritable, run-not-found, trace-*, already-succeeded, …).`;
+workflow-invalid, input, out-unwritable, config-invalid, run-not-found, trace-*,
+already-succeeded, …).`;

@@ -10,6 +10,7 @@ import { validateCommand } from './validate';
 import { UsageError, wantsJson } from './args';
 import { CliError } from './errors';
 import { didYouMean } from '../engine/suggest';
+import { ConfigError } from '../engine/providers/config';
 import { ResumeError, TraceFormatError } from '../engine/trace';
 
 export interface Io {
@@ -93,6 +94,7 @@ function asCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof UsageError) return new CliError('usage', error.message);
   if (error instanceof TraceFormatError) return new CliError(error.code, error.message, { file: error.file, line: error.line });
+  if (error instanceof ConfigError) return new CliError('config-invalid', error.message);
   if (error instanceof ResumeError) return new CliError(error.code === 'workflow-invalid' ? 'workflow-invalid' : error.code, error.message);
   return new CliError('internal', error instanceof Error ? error.message : String(error), { exitCode: 1 });
 }

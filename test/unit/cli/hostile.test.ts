@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseArgs, parseAssignments, UsageError } from '../../../src/cli/args';
 import { MAX_WORKFLOW_BYTES } from '../../../src/cli/files';
-import { exited, REPO_ROOT, runCli, tempDir } from '../../support/durable';
+import { exited, REPO_ROOT, runCli, spawnCli, tempDir } from '../../support/durable';
 
 const OK = 'name: ok\nsteps:\n  - { id: a, set: "done" }\noutputs:\n  result: "{{ steps.a.output }}"\n';
 const WITH_INPUTS = `name: asks
@@ -291,4 +291,30 @@ test('under 2>&1, the closing trace line comes after the whole --json output, ev
   assert.equal(report.outputs.big.length, 1_000_000);
   assert.match(out.slice(end), /^trace: \S+\.jsonl\n$/);
   assert.equal(report.trace.endsWith('.jsonl'), true, 'the trace is also in the JSON');
+});
+
+test('a reader that goes away (`| head`) does not crash the CLI', { timeout: 60_000 }, async (t) => {
+  const { dir, file } = setup(t);
+  const wf = file('big.workflow.yaml', `name: big\ninputs:\n  big: { default: "${'y'.repeat(1_000_000)}" }\nsteps:\n  - { id: a, set: "{{ inputs.big }}" }\n`);
+  const child = spawnCli(['run', wf, '--json', '-q', '--no-trace'], { cwd: dir, env: { ORCHESTRATE_USE_MOCK: 'true' } });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  // Take the first piece, then hang up, as `head -c 100` does.
+  child.stdout!.once('data', () => child.stdout!.destroy());
+  const code = await new Promise((resolve) => child.on('close', (c, signal) => resolve(c ?? signal)));
+  assert.equal(code, 0, err);
+  assert.doesNotMatch(err, /EPIPE|Unhandled|\n\s+at /);
+});
+
+test('a store that cannot be written and a broken config file are told in words', async (t) => {
+  const { dir, file, cli } = setup(t);
+  const wf = file('ok.workflow.yaml', OK);
+  const unrecorded = await cli(['run', wf, '-q', '--traces', path.join(wf, 'below')]);
+  assert.equal(unrecorded.code, 0);
+  assert.match(unrecorded.err, /warning: cannot record this run in .* \(a part of the path is a file, not a folder, ENOTDIR\); it runs unrecorded/);
+  writeFileSync(path.join(dir, 'orchestrate.config.json'), '{"providers": 5}');
+  const config = await cli(['run', wf, '--json', '--no-trace']);
+  assert.equal(config.code, 2);
+  assert.equal(jsonError(config.out).code, 'config-invalid');
+  assert.match(config.err, /orchestrate\.config\.json: "providers" must be a list/);
 });
