@@ -318,3 +318,41 @@ test('a store that cannot be written and a broken config file are told in words'
   assert.equal(jsonError(config.out).code, 'config-invalid');
   assert.match(config.err, /orchestrate\.config\.json: "providers" must be a list/);
 });
+
+test('resume checks --input names like run does', async (t) => {
+  const { dir, file, cli } = setup(t);
+  const wf = file('fails.workflow.yaml', 'name: fails\ninputs:\n  topic: { default: rye }\nsteps:\n  - { id: a, fail: "no luck with {{ inputs.topic }}" }\n');
+  const traces = path.join(dir, 'traces');
+  assert.equal((await cli(['run', wf, '-q', '--traces', traces])).code, 1);
+  const [run] = JSON.parse((await cli(['runs', '--traces', traces, '--json'])).out);
+  const resumed = await cli(['resume', run.id, '--traces', traces, '--json', '--input', 'topc=wheat']);
+  assert.equal(resumed.code, 2);
+  const error = jsonError(resumed.out);
+  assert.equal(error.code, 'input');
+  assert.match(error.message, /did you mean `topic`\?/);
+});
+
+test('property: an --input name is rejected exactly when the workflow has no input or input: step of that name', async () => {
+  const { checkedInputs } = await import('../../../src/cli/inputs');
+  const { checkWorkflow } = await import('../../../src/engine');
+  const { workflow } = checkWorkflow(WITH_INPUTS, 'asks.workflow.yaml');
+  const known = new Set(['topic', 'count', 'confirm']);
+  const name = fc.oneof(fc.constantFrom('topic', 'count', 'confirm', 'constructor', '__proto__', 'toString', 'valueOf', 'topics', 'Topic'), fc.string({ minLength: 1, maxLength: 10 }).filter((s) => !s.includes('=')));
+  fc.assert(
+    fc.property(fc.uniqueArray(name, { maxLength: 5 }), (names) => {
+      const given = Object.create(null) as Record<string, string>;
+      for (const n of names) given[n] = n === 'count' ? '3' : 'v';
+      given.topic ??= 'v';
+      try {
+        const inputs = checkedInputs(workflow!, {}, given);
+        assert.ok(Object.keys(given).every((n) => known.has(n)));
+        assert.equal(inputs.topic, given.topic);
+      } catch (error) {
+        const problems = (error as { problems?: { code: string; message: string }[] }).problems;
+        assert.ok(problems, String(error));
+        const unknown = problems.filter((p) => p.code === 'input-unknown').map((p) => /^--input (.*): the workflow has no input/s.exec(p.message)?.[1]);
+        assert.deepEqual(unknown.sort(), Object.keys(given).filter((n) => !known.has(n)).sort());
+      }
+    }),
+  );
+});
