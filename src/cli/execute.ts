@@ -116,7 +116,8 @@ export async function execute(io: Io, options: Parsed['options'], execution: Exe
     try {
       await writeFile(out, json);
     } catch (error) {
-      io.err(`error: cannot write --out ${String(options.out)}: ${describeFsError(error)}; the result is ${options.json ? 'on stdout above' : 'not saved'}\n`);
+      const saved = options.json ? 'the result is on stdout above' : `the full result was not saved${result.status === 'succeeded' ? ' (the outputs are above)' : ''}${recording.trace ? '; the trace has every step' : ''}`;
+      io.err(`error: cannot write --out ${String(options.out)}: ${describeFsError(error)}; ${saved}\n`);
       status = 1;
     }
   }
@@ -127,7 +128,7 @@ export async function execute(io: Io, options: Parsed['options'], execution: Exe
   return status;
 }
 
-/** `--mock-delay`: whole milliseconds a timer can wait (up to 2³¹−1 ms, about 24 days). */
+/** `--mock-delay`: milliseconds a timer can wait (up to 2³¹−1 ms, about 24 days). */
 function milliseconds(text: string): number {
   const value = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value <= MAX_TIMER_MS)) {
