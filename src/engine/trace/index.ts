@@ -11,7 +11,7 @@ export { readTrace, parseTrace, TraceFormatError, type TraceContents, type Trace
 export { type RunSummary, type ListedRunStatus, type ListOptions } from './run-index';
 export { runView, refKey, type RunView, type StepView } from './view';
 export { restorerFromEvents, type TraceRestorer } from './restore';
-export { planResume, resumeRun, storeHolding, ResumeError, type ResumeErrorCode, type PlanOptions, type ResumePlan, type ResumeOptions, type ResumeOutcome } from './resume';
+export { planResume, resumeRun, storeHolding, workflowFileExists, ResumeError, type ResumeErrorCode, type PlanOptions, type ResumePlan, type ResumeOptions, type ResumeOutcome } from './resume';
 export { replayProvider, replayResolver, ReplayError } from './replay';
 export { lastResults, type LastResultsOptions } from './last-results';
 export { workflowSlug } from './slug';

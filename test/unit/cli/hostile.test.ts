@@ -356,3 +356,12 @@ test('property: an --input name is rejected exactly when the workflow has no inp
     }),
   );
 });
+
+test('a `uses:` path that names a folder is reported by validate, not found at run time', async (t) => {
+  const { dir, file, cli } = setup(t);
+  mkdirSync(path.join(dir, 'sub.workflow.yaml'));
+  const wf = file('uses.workflow.yaml', 'name: x\nsteps:\n  - { id: a, uses: sub.workflow.yaml }\n');
+  const { code, out } = await cli(['validate', wf]);
+  assert.equal(code, 1);
+  assert.match(out, /uses\.workflow\.yaml:3:20: workflow-not-found: no workflow file at `sub\.workflow\.yaml`/);
+});
