@@ -67,13 +67,13 @@ export class TraceStore {
       const runId = ids.runId(now);
       const file = path.join(this.runsDir, slug, `${runId}.jsonl`);
       try {
-        let recorder: TraceRecorder | undefined = undefined;
-        const writer = TraceWriter.create(file, { sync: options.sync, secrets: options.secrets, header, onError: (error) => recorder?.fail(error) });
-        recorder = new TraceRecorder(runId, writer, this.indexFile, `${slug}/${runId}.jsonl`, options);
-        return recorder;
+        // A failed background write is reported through the recorder that owns the writer.
+        const owner: { recorder?: TraceRecorder } = {};
+        const writer = TraceWriter.create(file, { sync: options.sync, secrets: options.secrets, header, onError: (error) => owner.recorder?.fail(error) });
+        owner.recorder = new TraceRecorder(runId, writer, this.indexFile, `${slug}/${runId}.jsonl`, options);
+        return owner.recorder;
       } catch (error) {
         // Two runs started in the same millisecond drew the same suffix: draw again.
-        // (The write error path above cannot run yet: nothing was written.)
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || tries >= 8) throw error;
       }
     }
