@@ -25,6 +25,8 @@ interface Connection {
   client: Client;
   transport: Transport;
   tools?: Promise<ToolInfo[]>;
+  /** Told when the connection closes by itself (the server exited). */
+  onLost?: () => void;
 }
 
 /** setTimeout's ceiling: a larger "no limit" would fire at once. */
@@ -46,6 +48,11 @@ export class McpToolHost implements ToolHost {
   };
 
   constructor(private readonly options: McpToolHostOptions) {}
+
+  /** The server processes running now: none once `close()` has returned. */
+  get processIds(): readonly number[] {
+    return [...this.children];
+  }
 
   async list(server: string, options: { signal?: AbortSignal } = {}): Promise<ToolInfo[]> {
     const connection = await this.connection(server);
@@ -110,9 +117,11 @@ export class McpToolHost implements ToolHost {
       connecting = this.connect(server);
       this.connections.set(server, connecting);
       // A failed start is not cached: the next call (a retry) tries again.
-      connecting.catch(() => {
+      const forget = () => {
         if (this.connections.get(server) === connecting) this.connections.delete(server);
-      });
+      };
+      // A server that exits is started again by the next call (a retry) rather than failing every call after it.
+      connecting.then((connection) => (connection.onLost = forget), forget);
     }
     return connecting;
   }
@@ -136,17 +145,21 @@ export class McpToolHost implements ToolHost {
       const where = declaration.transport === 'stdio' ? `\`${[declaration.command, ...declaration.args].join(' ')}\`` : declaration.url;
       throw new ToolCallError('tool-server-unavailable', `MCP server \`${server}\` (${where}) could not be started: ${messageOf(error)}`, server);
     }
-    if (transport instanceof StdioClientTransport && transport.pid !== null) {
+    const connection: Connection = { client, transport };
+    const pid = transport instanceof StdioClientTransport ? transport.pid : null;
+    if (pid !== null) {
       if (this.children.size === 0) process.on('exit', this.killChildren);
-      this.children.add(transport.pid);
-      const pid = transport.pid;
-      transport.onclose = chain(transport.onclose, () => this.children.delete(pid));
+      this.children.add(pid);
     }
+    client.onclose = chain(client.onclose, () => {
+      if (pid !== null) this.children.delete(pid);
+      connection.onLost?.();
+    });
     if (this.closed) {
       await client.close();
       throw new ToolCallError('tool-server-unavailable', `the run has finished; server \`${server}\` is closed`, server);
     }
-    return { client, transport };
+    return connection;
   }
 
   private transportFor(declaration: ServerDeclaration): Transport {
