@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { isRecord, parseServerDeclaration, type DeclarationOrigin, type DeclarationProblem, type ServerDeclaration } from './declarations';
 
 export type ServerSource = 'orchestrate' | 'vscode' | 'mcp-json';
@@ -55,7 +55,7 @@ export async function loadWorkspaceServers(workspaceFolder: string, sources: rea
 export function addServers(registry: ServerRegistry, text: string, source: SourceFile): void {
   const fileOrigin: DeclarationOrigin = { file: source.file, kind: source.kind, path: source.key };
   const errors: ParseError[] = [];
-  const root: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
+  const tree = parseTree(text, errors, { allowTrailingComma: true });
   if (errors.length > 0) {
     const first = errors[0]!;
     const { line, column } = lineColumn(text, first.offset);
@@ -67,6 +67,7 @@ export function addServers(registry: ServerRegistry, text: string, source: Sourc
     });
     return;
   }
+  const root = tree ? valueOf(tree) : undefined;
   if (!isRecord(root)) return;
   const servers = root[source.key];
   if (servers === undefined) return;
@@ -79,6 +80,27 @@ export function addServers(registry: ServerRegistry, text: string, source: Sourc
     const { declaration, problems } = parseServerDeclaration(name, raw, { ...fileOrigin, path: `${source.key}.${name}` });
     registry.problems.push(...problems);
     if (declaration && !problems.some((p) => p.severity === 'error')) registry.servers.set(name, declaration);
+  }
+}
+
+/**
+ * The parser's own `getNodeValue` assigns keys to plain objects, so a server named
+ * `__proto__` would vanish into the prototype; null-prototype objects keep it a name.
+ */
+function valueOf(node: Node): unknown {
+  switch (node.type) {
+    case 'object': {
+      const out = Object.create(null) as Record<string, unknown>;
+      for (const property of node.children ?? []) {
+        const [key, value] = property.children ?? [];
+        if (key && value) out[String(key.value)] = valueOf(value);
+      }
+      return out;
+    }
+    case 'array':
+      return (node.children ?? []).map(valueOf);
+    default:
+      return node.value;
   }
 }
 
