@@ -6,7 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+// The ES module build: the package's default UMD build loads its parts with a dynamic
+// require that esbuild cannot bundle.
+import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import { isRecord, parseServerDeclaration, type DeclarationOrigin, type DeclarationProblem, type ServerDeclaration } from './declarations';
 
 export type ServerSource = 'orchestrate' | 'vscode' | 'mcp-json';

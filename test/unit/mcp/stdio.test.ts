@@ -2,10 +2,12 @@
 // lists the workflows, runs one with progress notifications, and cancels one mid-run.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { BROKEN, connectStdio, SUMMARISE, TWO_STEPS, workspace, type StdioServer } from './support';
+import { BROKEN, connectStdio, REPO_ROOT, SUMMARISE, TWO_STEPS, workspace, type StdioServer } from './support';
 
 function text(result: object): string {
   return (((result as { content?: unknown }).content ?? []) as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
@@ -121,5 +123,21 @@ describe('cancelling a call', () => {
     const last = events.at(-1)!;
     assert.equal(last.type, 'run.cancelled');
     assert.equal(last.reason, 'cancelled by the MCP client');
+  });
+});
+
+describe('the built CLI', () => {
+  const bin = path.join(REPO_ROOT, 'bin/orchestrate.js');
+  const built = existsSync(path.join(REPO_ROOT, 'dist/cli.js'));
+  test('bin/orchestrate.js mcp serves a workflow (the bundle carries the SDK)', { skip: built ? false : 'dist/cli.js is missing: run `npm run build`' }, async () => {
+    const dir = workspace({ 'two.workflow.yaml': TWO_STEPS });
+    const client = new Client({ name: 'orchestrate-test', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, 'mcp', dir, '--mock'], cwd: dir, stderr: 'pipe' }));
+    try {
+      const result = await client.callTool({ name: 'two_steps', arguments: {} });
+      assert.deepEqual(result.structuredContent, { result: 'two' });
+    } finally {
+      await client.close();
+    }
   });
 });
