@@ -88,7 +88,7 @@ export const mcpCommand = {
           }
         }
         const control = new RunControl();
-        const cancel = () => control.cancel('cancelled by the MCP client');
+        const cancel = () => control.cancel(cancelReason(signal.reason));
         if (signal.aborted) cancel();
         else signal.addEventListener('abort', cancel, { once: true });
         let result: RunResult;
@@ -158,6 +158,16 @@ export const mcpCommand = {
     return 0;
   },
 };
+
+/**
+ * The client's reason (`notifications/cancelled`), for the trace; a closed connection
+ * aborts with no reason. The text is the client's, so it is kept short and on one line.
+ */
+function cancelReason(reason: unknown): string {
+  if (typeof reason !== 'string' || reason.trim() === '') return 'cancelled by the MCP client';
+  const line = reason.replace(/\s+/g, ' ').trim();
+  return `cancelled by the MCP client: ${line.length > 200 ? `${line.slice(0, 199)}…` : line}`;
+}
 
 declare const ORCHESTRATE_VERSION: string | undefined;
 const VERSION = typeof ORCHESTRATE_VERSION === 'string' ? ORCHESTRATE_VERSION : 'dev';

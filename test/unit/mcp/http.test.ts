@@ -2,7 +2,7 @@
 // with and without the bearer token, and the guards of a loopback server.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -96,6 +96,36 @@ describe('orchestrate mcp --http with ORCHESTRATE_MCP_TOKEN', () => {
 
   test('the token never appears in what the server prints', () => {
     assert.doesNotMatch(server.stderr(), new RegExp(token));
+  });
+});
+
+describe('cancelling over HTTP', () => {
+  test('reaches the run through the session: its trace ends in run.cancelled with the client’s reason', async () => {
+    const dir = workspace({ 'two.workflow.yaml': TWO_STEPS });
+    // Each mock reply takes ten minutes, so the call is still running when we cancel it.
+    const server = await startHttp(dir, ['--mock-delay', '600000']);
+    const client = await connect(server.url);
+    try {
+      const controller = new AbortController();
+      const call = client.callTool({ name: 'two_steps', arguments: {} }, CallToolResultSchema, {
+        signal: controller.signal,
+        onprogress: (p) => {
+          if (p.message === '`first` started') controller.abort('changed my mind');
+        },
+      });
+      await assert.rejects(call, /changed my mind/);
+      // Another call on the same session still works.
+      assert.equal((await client.listTools()).tools.length, 1);
+    } finally {
+      await client.close();
+    }
+    // Stopping the server waits for its runs to finish recording.
+    assert.equal(await server.stop(), 0);
+    const index = readFileSync(path.join(dir, '.orchestrate/runs/index.jsonl'), 'utf8');
+    const trace = /"file":"([^"]+)"/.exec(index)?.[1] ?? '';
+    const file = path.isAbsolute(trace) ? trace : path.join(dir, '.orchestrate/runs', trace);
+    const last = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').at(-1)!) as { type: string; reason: string };
+    assert.deepEqual([last.type, last.reason], ['run.cancelled', 'cancelled by the MCP client: changed my mind']);
   });
 });
 

@@ -122,7 +122,7 @@ describe('cancelling a call', () => {
     const events = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; reason?: string });
     const last = events.at(-1)!;
     assert.equal(last.type, 'run.cancelled');
-    assert.equal(last.reason, 'cancelled by the MCP client');
+    assert.equal(last.reason, 'cancelled by the MCP client: enough');
   });
 });
 
