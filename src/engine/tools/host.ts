@@ -3,6 +3,7 @@
  * runner (a `tool:` step, a prompt's `tools:` loop) talks to a `ToolHost`; McpToolHost
  * implements it over MCP; tests and replays can supply their own.
  */
+import { didYouMean } from '../suggest';
 
 /** MCP's behaviour hints. Hints from a server are claims, not guarantees (see approval.ts). */
 export interface ToolAnnotations {
@@ -83,4 +84,12 @@ export class ToolCallError extends Error {
     super(message);
     this.name = 'ToolCallError';
   }
+}
+
+/** Names the closest tool when there is one, else lists what the server has. */
+export function unknownToolMessage(server: string, tool: string, tools: readonly ToolInfo[]): string {
+  const names = tools.map((t) => t.name);
+  const hint = didYouMean(tool, names);
+  if (hint) return `server \`${server}\` has no tool \`${tool}\`${hint}`;
+  return `server \`${server}\` has no tool \`${tool}\`${names.length > 0 ? `; it has ${names.map((n) => `\`${n}\``).join(', ')}` : ''}`;
 }

@@ -6,7 +6,7 @@
 import type { Clock, ErrorInfo } from '../types';
 import type { ApprovalPolicy } from './approval';
 import { capValue, recordResult, type ToolCallIdentity, type ToolEventPayload } from './events';
-import { ToolCallError, type ToolHost, type ToolResult } from './host';
+import { ToolCallError, unknownToolMessage, type ToolHost, type ToolResult } from './host';
 
 export interface ToolInvocation extends ToolCallIdentity {
   arguments: Record<string, unknown>;
@@ -45,8 +45,7 @@ export async function invokeTool(call: ToolInvocation, options: InvokeOptions): 
   }
   const tool = tools.find((t) => t.name === call.tool);
   if (!tool) {
-    const names = tools.map((t) => `\`${t.name}\``).join(', ');
-    return fail(new ToolCallError('tool-unknown', `server \`${call.server}\` has no tool \`${call.tool}\`${names ? `; it has ${names}` : ''}`, call.server, call.tool), true);
+    return fail(new ToolCallError('tool-unknown', unknownToolMessage(call.server, call.tool, tools), call.server, call.tool), true);
   }
   const verdict = await options.policy.authorize(tool, call.arguments, call.signal);
   if (!verdict.allowed) return fail(new ToolCallError('tool-denied', verdict.message, call.server, call.tool), true);

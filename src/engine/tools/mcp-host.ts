@@ -7,14 +7,17 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { didYouMean } from '../suggest';
 import type { ServerDeclaration } from './declarations';
-import { ToolCallError, type ToolCallOptions, type ToolHost, type ToolInfo, type ToolResult } from './host';
+import { ToolCallError, unknownToolMessage, type ToolCallOptions, type ToolHost, type ToolInfo, type ToolResult } from './host';
 import { resultText } from './result-text';
 import { expandDeclaration, VariableError, type VariableContext } from './variables';
 
 export interface McpToolHostOptions extends VariableContext {
   /** The declaration of a server by name: the workflow's own, then the workspace's. */
   servers: (name: string) => ServerDeclaration | undefined;
+  /** Every name `servers` knows, to suggest one when a name is misspelt. */
+  serverNames?: () => Iterable<string>;
   /** How Orchestrate introduces itself to servers. */
   clientInfo?: { name: string; version: string };
   /** A server's stderr lines (its logs), for the CLI's `--verbose` or the editor's output channel. */
@@ -69,8 +72,7 @@ export class McpToolHost implements ToolHost {
     options.signal?.throwIfAborted();
     const tools = await this.list(server, { signal: options.signal });
     if (!tools.some((t) => t.name === tool)) {
-      const names = tools.map((t) => `\`${t.name}\``);
-      throw new ToolCallError('tool-unknown', `server \`${server}\` has no tool \`${tool}\`${names.length > 0 ? `; it has ${names.join(', ')}` : ''}`, server, tool);
+      throw new ToolCallError('tool-unknown', unknownToolMessage(server, tool, tools), server, tool);
     }
     const { client } = await this.connection(server);
     let result: CallToolResult;
@@ -128,7 +130,10 @@ export class McpToolHost implements ToolHost {
 
   private async connect(server: string): Promise<Connection> {
     const declared = this.options.servers(server);
-    if (!declared) throw new ToolCallError('tool-server-unknown', `no MCP server named \`${server}\`: declare it under \`mcp:\` in the workflow, or in .vscode/mcp.json, .mcp.json or orchestrate.config.json`, server);
+    if (!declared) {
+      const hint = this.options.serverNames ? didYouMean(server, this.options.serverNames()) : '';
+      throw new ToolCallError('tool-server-unknown', `no MCP server named \`${server}\`${hint || ': declare it under `mcp:` in the workflow, or in .vscode/mcp.json, .mcp.json or orchestrate.config.json'}`, server);
+    }
     let declaration: ServerDeclaration;
     try {
       declaration = await expandDeclaration(declared, this.options);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { McpToolHost, ToolCallError, type ServerDeclaration } from '../../../src/engine/tools';
-import { alive, everythingServer, filesystemServer, startEverythingHttp } from './servers';
+import { alive, everythingServer, filesystemServer, freePort, startEverythingHttp } from './servers';
 
 function hostWith(declarations: ServerDeclaration[], env: Record<string, string> = {}): McpToolHost {
   const byName = new Map(declarations.map((d) => [d.name, d]));
@@ -52,6 +52,7 @@ describe('McpToolHost with the filesystem server over stdio', () => {
 
   test('an unknown tool and bad arguments are errors with stable codes', async () => {
     await rejectsWith(host.call('files', 'rm_rf', {}), 'tool-unknown', /server `files` has no tool `rm_rf`; it has `read_file`, `read_text_file`/);
+    await rejectsWith(host.call('files', 'read_txt_file', {}), 'tool-unknown', /server `files` has no tool `read_txt_file`; did you mean `read_text_file`\?/);
     const bad = await host.call('files', 'read_text_file', { path: 42 }).catch((error: unknown) => error);
     // Servers report invalid arguments either as a tool error or as a protocol error.
     if (bad instanceof ToolCallError) assert.equal(bad.code, 'tool-protocol');
@@ -147,6 +148,19 @@ describe('McpToolHost failures and shutdown', () => {
       await rejectsWith(host.list('needs-key'), 'tool-server-config', /`env.API_KEY` needs the environment variable ORCH_TEST_UNSET_KEY, which is not set/);
       await rejectsWith(host.list('ghost'), 'tool-server-unavailable', /MCP server `ghost` \(`\/nonexistent\/orchestrate-test-server .*`\) could not be started/);
       await rejectsWith(host.list('input'), 'tool-server-config', /needs `\$\{input:github-token\}`, which only the editor can ask for/);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('a misspelt server name gets a suggestion; an unreachable URL a clear message', async () => {
+    const port = await freePort();
+    const declarations = [everythingServer('everything'), { name: 'remote', transport: 'http' as const, url: `http://127.0.0.1:${port}/mcp`, headers: {}, origin: everythingServer('x').origin }];
+    const byName = new Map(declarations.map((d) => [d.name, d]));
+    const host = new McpToolHost({ servers: (name) => byName.get(name), serverNames: () => byName.keys(), env: {}, workspaceFolder: tmpdir() });
+    try {
+      await rejectsWith(host.list('everthing'), 'tool-server-unknown', /no MCP server named `everthing`; did you mean `everything`\?/);
+      await rejectsWith(host.list('remote'), 'tool-server-unavailable', new RegExp(`MCP server \`remote\` \\(http://127.0.0.1:${port}/mcp\\) could not be started`));
     } finally {
       await host.close();
     }
