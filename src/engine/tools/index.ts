@@ -16,3 +16,4 @@ export { invokeTool, type ToolInvocation, type InvokeOptions } from './invoke';
 export { fileResultStore } from './result-store';
 export { resultText } from './result-text';
 export * from './workflow-tool';
+export { parseWorkflowMcp, serverLookup, missingReferences, type WorkflowMcp, type WorkflowMcpProblem, type ServerLookup } from './workflow-servers';
