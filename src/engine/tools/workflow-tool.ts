@@ -121,6 +121,9 @@ function outputProperty(value: TemplateValue, workflow: Workflow): Record<string
  * inputs. Messages name the input and say what it takes, in the workflow's words.
  */
 export function workflowArguments(workflow: Workflow, args: Record<string, unknown>): { values: Record<string, unknown> } | { error: string } {
+  // A JSON `__proto__` key that a parser turned into the object's prototype.
+  const prototype: unknown = Object.getPrototypeOf(args);
+  if (prototype !== Object.prototype && prototype !== null) return { error: 'there is no input `__proto__`' };
   const definition = workflowToolDefinition(workflow);
   const known = definition.inputSchema.properties;
   for (const name of Object.keys(args)) {

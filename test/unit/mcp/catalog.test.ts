@@ -84,6 +84,13 @@ describe('arguments from an agent', () => {
     );
   });
 
+  test('a __proto__ key is refused, whether an own key or turned into the prototype', () => {
+    assert.deepEqual(workflowArguments(workflow, JSON.parse('{"text":"a","__proto__":{"words":1}}') as Record<string, unknown>), { error: 'there is no input `__proto__`; the inputs are `text`, `words`, `tone`' });
+    const hijacked = Object.assign(Object.create({ words: 1 }) as Record<string, unknown>, { text: 'a' });
+    assert.deepEqual(workflowArguments(workflow, hijacked), { error: 'there is no input `__proto__`' });
+    assert.deepEqual(workflowArguments(workflow, Object.assign(Object.create(null) as Record<string, unknown>, { text: 'a' })), { values: { text: 'a', words: 12, tone: 'plain' } });
+  });
+
   test('huge and odd numbers', () => {
     assert.match(JSON.stringify(workflowArguments(workflow, { text: 'a', words: Number.NaN })), /must be a number/);
     assert.match(JSON.stringify(workflowArguments(workflow, { text: 'a', words: Infinity })), /must be a number/);

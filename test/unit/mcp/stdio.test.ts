@@ -64,12 +64,16 @@ describe('orchestrate mcp over stdio', () => {
       [{ text: 'x', words: [1] }, /input `words` must be a number, not a list/],
       [{ text: 'x', tone: 'angry' }, /input `tone` must be one of `plain`, `warm`, not `angry`/],
       [{ text: 'x', __proto__: 1, constructor: 2 }, /there is no input `constructor`; the inputs are `text`, `words`, `tone`/],
+      [{ text: 'x', words: 1e400 }, /input `words` must be a number/],
     ];
     for (const [args, message] of cases) {
       const result = await server.client.callTool({ name: 'summarise_text', arguments: args });
       assert.equal(result.isError, true, JSON.stringify(args));
       assert.match(text(result), message);
     }
+    // The SDK drops a JSON `__proto__` key on the way in: it can neither pollute nor set an input.
+    const smuggled = await server.client.callTool({ name: 'summarise_text', arguments: JSON.parse('{"text":"x","__proto__":{"words":1}}') as Record<string, unknown> });
+    assert.equal((smuggled.structuredContent as { words: number }).words, 12);
     const unknown = await server.client.callTool({ name: 'toString', arguments: {} });
     assert.equal(unknown.isError, true);
     assert.match(text(unknown), /there is no workflow tool `toString`; the tools are `two_steps`, `summarise_text`/);
