@@ -64,7 +64,6 @@ describe('orchestrate mcp over stdio', () => {
       [{ text: 'x', words: [1] }, /input `words` must be a number, not a list/],
       [{ text: 'x', tone: 'angry' }, /input `tone` must be one of `plain`, `warm`, not `angry`/],
       [{ text: 'x', __proto__: 1, constructor: 2 }, /there is no input `constructor`; the inputs are `text`, `words`, `tone`/],
-      [{ text: 'x', words: 1e400 }, /input `words` must be a number/],
     ];
     for (const [args, message] of cases) {
       const result = await server.client.callTool({ name: 'summarise_text', arguments: args });
