@@ -17,3 +17,4 @@ export { fileResultStore } from './result-store';
 export { resultText } from './result-text';
 export * from './workflow-tool';
 export { parseWorkflowMcp, serverLookup, missingReferences, type WorkflowMcp, type WorkflowMcpProblem, type ServerLookup } from './workflow-servers';
+export { createRunTools, type RunTools, type RunToolsOptions } from './run-tools';
