@@ -77,7 +77,7 @@ export const mcpCommand = {
     const providers = cachingResolver(base, new CacheStore(store.cacheDir, { onWarning: warn }), policy as CachePolicy, { onWarning: warn });
 
     const inFlight = new Set<Promise<unknown>>();
-    const run: WorkflowRunner = (entry, inputs, { signal, onEvent }) => {
+    const run: WorkflowRunner = (entry, inputs, { signal, onEvent, ask }) => {
       const running = (async () => {
         let recorder: TraceRecorder | undefined;
         if (options.trace !== false) {
@@ -96,6 +96,7 @@ export const mcpCommand = {
           result = await runWorkflow(entry.workflow, {
             inputs,
             providers,
+            ask,
             loadWorkflow: loadFromDisk,
             control,
             runId: recorder?.runId,

@@ -6,17 +6,19 @@
  * agent reads the message and can act on it.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { type ErrorInfo, type RunEvent, type RunResult } from '../engine';
+import { CallToolRequestSchema, ElicitResultSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Asker, ErrorInfo, RunEvent, RunResult } from '../engine';
 import { workflowArguments } from '../engine/tools';
 import { loadCatalog, type CatalogEntry } from './catalog';
+import { elicitingAsker } from './elicit';
 import { progressMessage } from './progress';
 
 /** Runs a workflow as the CLI does (providers, cache, trace); `orchestrate mcp` supplies it. */
 export type WorkflowRunner = (
   entry: CatalogEntry,
   inputs: Record<string, unknown>,
-  options: { signal: AbortSignal; onEvent: (event: RunEvent) => void },
+  /** `ask` is there when the client can put questions to its user (elicitation). */
+  options: { signal: AbortSignal; onEvent: (event: RunEvent) => void; ask?: Asker },
 ) => Promise<{ result: RunResult; trace?: string }>;
 
 export interface WorkflowServerOptions {
@@ -73,10 +75,13 @@ export function createWorkflowServer(options: WorkflowServerOptions): Server {
         // The client may have gone; the run goes on and its trace records it.
         .catch(() => undefined);
     };
+    const ask = server.getClientCapabilities()?.elicitation
+      ? elicitingAsker((params, signal) => extra.sendRequest({ method: 'elicitation/create', params }, ElicitResultSchema, { signal }))
+      : undefined;
     options.log(`${entry.definition.name}: running ${entry.workflow.file}`);
     let outcome: { result: RunResult; trace?: string };
     try {
-      outcome = await options.run(entry, checked.values, { signal: extra.signal, onEvent });
+      outcome = await options.run(entry, checked.values, { signal: extra.signal, onEvent, ask });
     } catch (error) {
       return errorResult(`${entry.definition.name} could not run: ${error instanceof Error ? error.message : String(error)}`);
     }

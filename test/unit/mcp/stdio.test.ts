@@ -6,8 +6,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { BROKEN, connectStdio, REPO_ROOT, SUMMARISE, TWO_STEPS, workspace, type StdioServer } from './support';
+import { CallToolResultSchema, ElicitRequestSchema, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
+import { BROKEN, CONFIRM, connectStdio, REPO_ROOT, SUMMARISE, TWO_STEPS, workspace, type StdioServer } from './support';
 
 function text(result: object): string {
   return (((result as { content?: unknown }).content ?? []) as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
@@ -141,6 +141,55 @@ describe('the built CLI', () => {
       assert.deepEqual(result.structuredContent, { result: 'two' });
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('input: steps', () => {
+  const dir = workspace({ 'publish.workflow.yaml': CONFIRM });
+
+  test('are asked of the person through the client when it supports elicitation', async () => {
+    const asked: ElicitRequest['params'][] = [];
+    const server = await connectStdio(
+      dir,
+      [],
+      {},
+      (client) =>
+        client.setRequestHandler(ElicitRequestSchema, async (request) => {
+          asked.push(request.params);
+          return { action: 'accept', content: { answer: 'yes' } };
+        }),
+      { elicitation: {} },
+    );
+    try {
+      const result = await server.client.callTool({ name: 'publish', arguments: { title: 'Q3 report' } });
+      assert.deepEqual(result.structuredContent, { answer: 'yes' });
+      assert.equal(asked.length, 1);
+      assert.equal(asked[0]!.message, 'Publish Q3 report?');
+      assert.deepEqual((asked[0] as { requestedSchema: unknown }).requestedSchema, { type: 'object', properties: { answer: { type: 'string', title: 'confirm', enum: ['yes', 'no'] } }, required: ['answer'] });
+    } finally {
+      await server.client.close();
+    }
+  });
+
+  test('a declined question fails the step; a client that cannot ask gets the argument to pass', async () => {
+    const declining = await connectStdio(dir, [], {}, (client) => client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' })), { elicitation: {} });
+    try {
+      const result = await declining.client.callTool({ name: 'publish', arguments: { title: 'x' } });
+      assert.equal(result.isError, true);
+      assert.match(text(result), /the workflow failed at step `confirm`/);
+    } finally {
+      await declining.client.close();
+    }
+    const mute = await connectStdio(dir);
+    try {
+      const result = await mute.client.callTool({ name: 'publish', arguments: { title: 'x' } });
+      assert.equal(result.isError, true);
+      assert.match(text(result), /step `confirm` asks "Publish x\?"/);
+      const answered = await mute.client.callTool({ name: 'publish', arguments: { title: 'x', confirm: 'no' } });
+      assert.deepEqual(answered.structuredContent, { answer: 'no' });
+    } finally {
+      await mute.client.close();
     }
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 const TSX = `file://${require.resolve('tsx', { paths: [REPO_ROOT] })}`;
@@ -60,6 +61,17 @@ outputs:
   result: "{{ steps.second.output }}"
 `;
 
+export const CONFIRM = `name: Publish
+inputs:
+  title: { required: true }
+steps:
+  - id: confirm
+    input: "Publish {{ inputs.title }}?"
+    choices: [yes, no]
+outputs:
+  answer: "{{ steps.confirm.output }}"
+`;
+
 export const BROKEN = `name: Broken
 steps:
   - id: a
@@ -85,12 +97,13 @@ export interface StdioServer {
 }
 
 /** Starts `orchestrate mcp DIR [args]` over stdio and connects the SDK's client to it. */
-export async function connectStdio(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<StdioServer> {
+export async function connectStdio(dir: string, args: string[] = [], env: Record<string, string> = {}, prepare?: (client: Client) => void, capabilities: ClientCapabilities = {}): Promise<StdioServer> {
   const { command, args: argv } = cliCommand(['mcp', dir, '--mock', ...args]);
   const transport = new StdioClientTransport({ command, args: argv, cwd: dir, env: { ORCHESTRATE_USE_MOCK: 'true', ...env }, stderr: 'pipe' });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: 'orchestrate-test', version: '1.0.0' });
+  const client = new Client({ name: 'orchestrate-test', version: '1.0.0' }, { capabilities });
+  prepare?.(client);
   await client.connect(transport);
   const exited = new Promise<void>((resolve) => {
     const previous = transport.onclose;
