@@ -120,6 +120,9 @@ export const mcpCommand = {
     const settle = () => Promise.allSettled([...inFlight]);
 
     if (!options.http) {
+      // Stdout carries JSON-RPC: a stray console.log from any library would break the client.
+      const { log: consoleLog, info: consoleInfo } = console;
+      console.log = console.info = (...args: unknown[]) => console.error(...args);
       const serving = await serveStdio(createServer(), process.stdin, process.stdout);
       const stop = () => void serving.stop();
       process.once('SIGINT', stop);
@@ -129,6 +132,8 @@ export const mcpCommand = {
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
       await settle();
+      console.log = consoleLog;
+      console.info = consoleInfo;
       return 0;
     }
 
