@@ -13,7 +13,7 @@ export { toFunctionTools, type FunctionToolDefinition, type FunctionToolSet } fr
 export * from './approval';
 export * from './events';
 export { invokeTool, type ToolInvocation, type InvokeOptions } from './invoke';
-export { fileResultStore } from './result-store';
+export { fileResultStore, recordedResults } from './result-store';
 export { resultText } from './result-text';
 export * from './workflow-tool';
 export { parseWorkflowMcp, serverLookup, missingReferences, type WorkflowMcp, type WorkflowMcpProblem, type ServerLookup } from './workflow-servers';
