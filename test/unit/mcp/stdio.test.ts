@@ -57,6 +57,13 @@ describe('orchestrate mcp over stdio', () => {
     assert.equal(events.at(-1)!.type, 'run.completed');
   });
 
+  test('calls in parallel are separate runs, each with its own trace', async () => {
+    const results = await Promise.all(['a', 'b', 'c'].map((t) => server.client.callTool({ name: 'summarise_text', arguments: { text: t } })));
+    assert.deepEqual(results.map((r) => (r.structuredContent as { summary: string }).summary), ['Short: a', 'Short: b', 'Short: c']);
+    const ids = results.map((r) => (r._meta as Record<string, string>)['orchestrate/runId']);
+    assert.equal(new Set(ids).size, 3);
+  });
+
   test('bad arguments are a tool error that names the input, and the run never starts', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{}, /input `text` is required \(The text to summarise\.\)/],
