@@ -2,6 +2,7 @@
  * `orchestrate`: validate and run workflows headless — in a terminal, in CI, with
  * the mock provider when no key is set.
  */
+import { mcpCommand } from './mcp';
 import { resumeCommand } from './resume';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
@@ -39,6 +40,7 @@ export const COMMANDS: Record<string, Command> = {
   resume: resumeCommand,
   runs: runsCommand,
   trace: traceCommand,
+  mcp: mcpCommand,
 };
 
 const HELP = `orchestrate — run multi-step LLM workflows defined in YAML
