@@ -11,7 +11,7 @@ export const STEP_KINDS = ['prompt', 'set', 'input', 'switch', 'parallel', 'work
 export type AddableKind = (typeof STEP_KINDS)[number];
 
 /** What each kind's snippet says: a valid step with placeholder text to overwrite. */
-function snippet(kind: AddableKind, id: string, taken: Set<string>): string[] {
+function snippet(kind: AddableKind, id: string, taken: Set<string>, next: string): string[] {
   switch (kind) {
     case 'prompt':
       return [`id: ${id}`, 'prompt: Describe what this step should write.'];
@@ -20,7 +20,8 @@ function snippet(kind: AddableKind, id: string, taken: Set<string>): string[] {
     case 'input':
       return [`id: ${id}`, 'input: What should happen next?'];
     case 'switch':
-      return [`id: ${id}`, `switch: '"default"'`, 'cases:', '  default: end'];
+      // Goes on to the step that follows, so the steps after it stay reachable until cases are written.
+      return [`id: ${id}`, `switch: '"continue"'`, 'cases:', `  continue: ${next}`];
     case 'parallel': {
       const a = uniqueId(`${id}_a`, taken);
       taken.add(a);
@@ -46,10 +47,11 @@ export function addStep(text: string, options: AddOptions): EditResult {
   const taken = allIds(layout);
   const id = uniqueId(options.id ?? options.kind, taken);
   taken.add(id);
-  const lines = snippet(options.kind, id, taken);
   const top = layout.lists[0];
-  if (!top || top.blocks.length === 0) return appendStepsKey(text, lines, top);
+  if (!top || top.blocks.length === 0) return appendStepsKey(text, snippet(options.kind, id, taken, 'end'), top);
   const { list, after } = placement(layout.lists, options.at ?? text.length);
+  if (list.parentId && options.kind === 'switch') throw new AuthoringError('switch-in-parallel', `a branch of \`${list.parentId}\` runs alongside the others and cannot jump; add the switch after \`${list.parentId}\``);
+  const lines = snippet(options.kind, id, taken, list.blocks[after + 1]?.id ?? 'end');
   const model: StepBlock = list.blocks[Math.max(0, after)];
   const body = lines.map((line, i) => (i === 0 ? `${' '.repeat(model.dashColumn)}-${' '.repeat(model.keyColumn - model.dashColumn - 1)}${line}` : `${' '.repeat(model.keyColumn)}${line}`)).join('\n') + '\n';
   const separator = separatorAt(text, list, Math.max(0, after));

@@ -6,7 +6,7 @@
  */
 import { isMap, isScalar, stringify, type YAMLMap } from 'yaml';
 import { inside, loadForEdit, referenceSpan } from './references';
-import { allIds, findStep, layoutOf, pairSpan, reindent, separatorAt, uniqueId } from './step-blocks';
+import { allIds, findStep, layoutOf, lineStart, pairSpan, reindent, separatorAt, uniqueId } from './step-blocks';
 import { AuthoringError, type EditResult, type TextEdit } from './text-edit';
 
 /** Keys of a `uses:` step that still mean the same on the `set:` step that replaces it. */
@@ -67,8 +67,11 @@ export function inlineStep(text: string, file: string, id: string, sub: { file: 
 
   // The `uses:` step becomes the `set:` step: its id, name, transitions and comments stay.
   const usesLines = [usesPair, pairSpan(text, block.node, 'with')].filter((span) => span !== undefined).sort((a, b) => a.start - b.start);
+  // Comment lines above the `uses:` step now introduce the inlined steps.
+  const dashLine = lineStart(text, block.node.range![0]);
+  const leading = text.slice(block.start, dashLine);
   let setStep = '';
-  let at = block.start;
+  let at = dashLine;
   for (const [i, span] of usesLines.entries()) {
     setStep += text.slice(at, span.start) + (i === 0 ? (outputsText ?? setValue(outputs ?? {}, keyIndent)) : '');
     at = span.end;
@@ -76,7 +79,7 @@ export function inlineStep(text: string, file: string, id: string, sub: { file: 
   setStep += text.slice(at, block.end);
   if (!setStep.endsWith('\n')) setStep += '\n';
   const separator = separatorAt(text, list, index);
-  let newText = withStep + steps + separator + setStep;
+  let newText = leading + withStep + steps + separator + setStep;
   if (block.end === text.length && !text.endsWith('\n')) newText = newText.slice(0, -1);
 
   // Whatever jumped to the `uses:` step now jumps to the first inlined step.

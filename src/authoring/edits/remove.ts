@@ -1,7 +1,7 @@
 /**
  * Removing a step. References to it elsewhere are either left for the analyzer to
- * flag (`flag`) or pointed at the step that would have run after it (`rewire`):
- * transitions go there, and `steps.<id>` in expressions reads that step instead.
+ * flag (`flag`) or rewired (`rewire`): transitions to it go to the step after it,
+ * and `steps.<id>` in expressions reads the step before it instead.
  */
 import { findStep, layoutOf } from './step-blocks';
 import { loadForEdit, referencesTo, inside } from './references';
@@ -25,15 +25,16 @@ export function removeStep(text: string, file: string, id: string, mode: RemoveM
   if (!next && block.end === text.length && !text.endsWith('\n')) removed.offset = Math.max(previous.end - 1, 0);
   const edits: TextEdit[] = [{ ...removed, newText: '' }];
   const notes: string[] = [];
+  // Control goes on to the step after it; data comes from the step before it, whose
+  // output the removed step was most likely working on.
+  const predecessor = list.blocks[index - 1]?.id;
   for (const reference of referencesTo(occurrences, id)) {
     if (inside(reference, block)) continue;
     const line = lineOf(text, reference.offset);
-    // An expression inside the successor itself would read its own output: left for the analyzer to flag.
-    const inSuccessor = reference.inStep?.id === successor;
-    const canRewire = mode === 'rewire' && successor !== undefined && (reference.role === 'transition' || (successor !== 'end' && !inSuccessor));
-    if (canRewire) {
-      edits.push({ offset: reference.offset, endOffset: reference.endOffset, newText: successor });
-      notes.push(`line ${line}: \`${id}\` → \`${successor}\``);
+    const to = reference.role === 'transition' ? successor : predecessor;
+    if (mode === 'rewire' && to !== undefined && reference.inStep?.id !== to) {
+      edits.push({ offset: reference.offset, endOffset: reference.endOffset, newText: to });
+      notes.push(`line ${line}: \`${id}\` → \`${to}\``);
     } else {
       notes.push(`line ${line}: still refers to the removed step \`${id}\``);
     }
