@@ -8,7 +8,7 @@ import { isMap, stringify } from 'yaml';
 import { checkWorkflow } from '../../engine';
 import { inside, loadForEdit, referenceSpan, type Occurrence } from './references';
 import { allIds, findStep, layoutOf, pairSpan, reindent, uniqueId } from './step-blocks';
-import { AuthoringError, type EditResult, type TextEdit } from './text-edit';
+import { AuthoringError, offsetAfter, type EditResult, type TextEdit } from './text-edit';
 
 export interface ExtractOptions {
   /** The first and last step of the run (siblings; `from` first). */
@@ -76,7 +76,7 @@ export function extractSteps(text: string, file: string, options: ExtractOptions
     edits: [{ offset: run.start, endOffset: run.end, newText: replaced }, ...parentEdits],
     newFiles: [{ path: options.path, text: subText }],
     notes: [`steps ${blocks.map((b) => `\`${b.id}\``).join(', ')} moved to ${options.path}`, ...subProblems.map((p) => `${options.path}:${p.range.start.line}:${p.range.start.column}: ${p.code}: ${p.message}`)],
-    focus: run.start,
+    focus: offsetAfter(parentEdits, run.start),
   };
 }
 

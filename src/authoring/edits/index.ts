@@ -6,4 +6,4 @@ export { duplicateStep } from './duplicate';
 export { extractSteps, type ExtractOptions } from './extract';
 export { inlineStep } from './inline';
 export { applyEdits, AuthoringError, type EditResult, type NewFile, type TextEdit } from './text-edit';
-export { layoutOf, findStep } from './step-blocks';
+export { layoutOf, findStep, stepAt } from './step-blocks';

@@ -7,7 +7,7 @@
 import { isMap, isScalar, stringify, type YAMLMap } from 'yaml';
 import { inside, loadForEdit, referenceSpan } from './references';
 import { allIds, findStep, layoutOf, lineStart, pairSpan, reindent, separatorAt, uniqueId } from './step-blocks';
-import { AuthoringError, type EditResult, type TextEdit } from './text-edit';
+import { AuthoringError, offsetAfter, type EditResult, type TextEdit } from './text-edit';
 
 /** Keys of a `uses:` step that still mean the same on the `set:` step that replaces it. */
 const CARRIED = new Set(['id', 'name', 'description', 'uses', 'with', 'next', 'on_success', 'end', 'max_visits', 'cache']);
@@ -90,7 +90,7 @@ export function inlineStep(text: string, file: string, id: string, sub: { file: 
   }
   const notes = [...renames].filter(([from, to]) => from !== to).map(([from, to]) => `\`${from}\` from ${sub.file} is \`${to}\` here`);
   if (/\bend:\s*true|:\s*end\b/.test(steps)) notes.push(`a step from ${sub.file} ends the run with \`end\`; inlined, it now ends the whole workflow`);
-  return { edits, newFiles: [], notes, focus: block.start };
+  return { edits, newFiles: [], notes, focus: offsetAfter(edits.slice(1), edits[0].offset) };
 }
 
 function rewrite(text: string, region: { start: number; end: number }, replacements: TextEdit[]): string {

@@ -5,7 +5,7 @@
  */
 import { findStep, layoutOf } from './step-blocks';
 import { loadForEdit, referencesTo, inside } from './references';
-import { AuthoringError, type EditResult, type TextEdit } from './text-edit';
+import { AuthoringError, offsetAfter, type EditResult, type TextEdit } from './text-edit';
 
 export type RemoveMode = 'flag' | 'rewire';
 
@@ -39,7 +39,7 @@ export function removeStep(text: string, file: string, id: string, mode: RemoveM
       notes.push(`line ${line}: still refers to the removed step \`${id}\``);
     }
   }
-  return { edits, newFiles: [], notes, focus: block.start };
+  return { edits, newFiles: [], notes, focus: offsetAfter(edits.slice(1), edits[0].offset) };
 }
 
 function lineOf(text: string, offset: number): number {

@@ -154,3 +154,14 @@ export function pairSpan(text: string, map: YAMLMap, key: string): { start: numb
   const newline = text.indexOf('\n', last);
   return { start: lineStart(text, keyStart), end: newline === -1 ? text.length : newline + 1, valueStart, valueEnd };
 }
+
+/** The innermost step whose block holds `offset`, with its list; undefined outside every step. */
+export function stepAt(layout: StepLayout, offset: number): { list: StepList; index: number; block: StepBlock } | undefined {
+  let best: { list: StepList; index: number; block: StepBlock } | undefined;
+  for (const list of layout.lists) {
+    list.blocks.forEach((block, index) => {
+      if (offset >= block.start && offset < block.end && (!best || block.end - block.start < best.block.end - best.block.start)) best = { list, index, block };
+    });
+  }
+  return best;
+}

@@ -23,7 +23,7 @@ export interface EditResult {
   newFiles: NewFile[];
   /** What the person should know: references left dangling, ids renamed. */
   notes: string[];
-  /** Where to put the cursor afterwards, as an offset into the edited text. */
+  /** Where to put the cursor afterwards, as an offset into the text after the edits. */
   focus?: number;
 }
 
@@ -54,4 +54,11 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
 /** Drops edits that fall inside a range another edit replaces wholesale. */
 export function withoutEditsInside(edits: TextEdit[], range: { offset: number; endOffset: number }): TextEdit[] {
   return edits.filter((edit) => edit.endOffset <= range.offset || edit.offset >= range.endOffset);
+}
+
+/** Where `offset` of the original text ends up once `edits` are applied (it must not be inside one). */
+export function offsetAfter(edits: readonly TextEdit[], offset: number): number {
+  let shift = 0;
+  for (const edit of edits) if (edit.endOffset <= offset) shift += edit.newText.length - (edit.endOffset - edit.offset);
+  return offset + shift;
 }
