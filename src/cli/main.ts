@@ -2,6 +2,7 @@
  * `orchestrate`: validate and run workflows headless — in a terminal, in CI, with
  * the mock provider when no key is set.
  */
+import { mergeCommand, mergeDriverCommand } from './merge';
 import { resumeCommand } from './resume';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
@@ -29,6 +30,8 @@ export const COMMANDS: Record<string, Command> = {
   resume: resumeCommand,
   runs: runsCommand,
   trace: traceCommand,
+  merge: mergeCommand,
+  'merge-driver': mergeDriverCommand,
 };
 
 const HELP = `orchestrate — run multi-step LLM workflows defined in YAML
