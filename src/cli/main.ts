@@ -2,6 +2,7 @@
  * `orchestrate`: validate and run workflows headless — in a terminal, in CI, with
  * the mock provider when no key is set.
  */
+import { importCommand } from './import';
 import { mergeCommand, mergeDriverCommand } from './merge';
 import { resumeCommand } from './resume';
 import { runCommand } from './run';
@@ -32,6 +33,7 @@ export const COMMANDS: Record<string, Command> = {
   trace: traceCommand,
   merge: mergeCommand,
   'merge-driver': mergeDriverCommand,
+  import: importCommand,
 };
 
 const HELP = `orchestrate — run multi-step LLM workflows defined in YAML
