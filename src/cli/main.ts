@@ -4,6 +4,7 @@
  */
 import { importCommand } from './import';
 import { mergeCommand, mergeDriverCommand } from './merge';
+import { newCommand } from './new';
 import { resumeCommand } from './resume';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
@@ -34,6 +35,7 @@ export const COMMANDS: Record<string, Command> = {
   merge: mergeCommand,
   'merge-driver': mergeDriverCommand,
   import: importCommand,
+  new: newCommand,
 };
 
 const HELP = `orchestrate — run multi-step LLM workflows defined in YAML
