@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): OrchestrateApi {
     registerValidateCommand(documents, diagnostics),
     ...registerRunCommands({ runs, documents, log }),
     ...registerSetupCommands(context, log),
-    ...registerAuthoring(documents),
+    ...registerAuthoring(context, documents, log),
   );
   // The panel and the runs view own their registrations (they add them to
   // context.subscriptions); they show sessions and start runs only through `runs`.
