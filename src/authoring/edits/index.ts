@@ -1,7 +1,7 @@
 /** Step edits on a workflow's text: each returns minimal text edits, never a re-serialised file. */
 export { addStep, STEP_KINDS, type AddableKind, type AddOptions } from './add';
 export { removeStep, type RemoveMode } from './remove';
-export { moveStep, moveStepTo, type Direction } from './move';
+export { moveStep, moveStepOnto, moveStepTo, type Direction } from './move';
 export { duplicateStep } from './duplicate';
 export { extractSteps, type ExtractOptions } from './extract';
 export { inlineStep } from './inline';

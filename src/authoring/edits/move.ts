@@ -49,3 +49,12 @@ function reorder(text: string, list: StepList, order: number[], focusIndex: numb
   if (end === text.length && !text.endsWith('\n')) newText = newText.slice(0, -1);
   return { edits: [{ offset: start, endOffset: end, newText }], newFiles: [], notes: [], focus };
 }
+
+/** Moves step `id` to where its sibling `toId` is (drag and drop onto a row): after it when moving down, before it when moving up. */
+export function moveStepOnto(text: string, id: string, toId: string): EditResult {
+  const layout = layoutOf(text);
+  const { list } = findStep(layout, id);
+  const toIndex = list.blocks.findIndex((block) => block.id === toId);
+  if (toIndex === -1) throw new AuthoringError('not-siblings', `\`${id}\` and \`${toId}\` are not in the same list of steps; drag a step within its own list`);
+  return moveStepTo(text, id, toIndex);
+}

@@ -12,6 +12,7 @@ import {
   inlineStep,
   layoutOf,
   moveStep,
+  moveStepOnto,
   moveStepTo,
   removeStep,
   STEP_KINDS,
@@ -100,18 +101,22 @@ export function registerStepCommands(documents: WorkflowDocuments): vscode.Dispo
         return inlineStep(text(editor), file(editor), stepId, { file: subPath, text: subText });
       });
     }),
-    // The panel's drag and drop: the same move, to an index among the step's siblings.
-    vscode.commands.registerCommand('orchestrate.step.moveTo', async (target: StepTarget & { toIndex: number }) => {
+    // The panel's drag and drop: the same move, to a sibling's place (`toStepId`) or an index among the siblings.
+    vscode.commands.registerCommand('orchestrate.step.moveTo', async (target: StepTarget & { toIndex?: number; toStepId?: string }) => {
       const editor = await editorFor(documents, target.uri);
-      return editor ? applyAuthoringEdit(editor, () => moveStepTo(text(editor), target.stepId, target.toIndex)) : false;
+      if (!editor) return false;
+      const { stepId, toStepId, toIndex } = target;
+      return applyAuthoringEdit(editor, () => (toStepId !== undefined ? moveStepOnto(text(editor), stepId, toStepId) : moveStepTo(text(editor), stepId, toIndex ?? -1)));
     }),
   ];
 }
 
 async function editorFor(documents: WorkflowDocuments, uri: vscode.Uri | undefined): Promise<vscode.TextEditor | undefined> {
   if (uri) {
+    const visible = vscode.window.visibleTextEditors.find((editor) => editor.document.uri.toString() === uri.toString());
+    if (visible) return visible;
     const document = await vscode.workspace.openTextDocument(uri);
-    return vscode.window.showTextDocument(document, { preserveFocus: true });
+    return vscode.window.showTextDocument(document, { preserveFocus: true, preview: false });
   }
   const editor = vscode.window.activeTextEditor;
   if (editor && documents.isWorkflow(editor.document)) return editor;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { addStep, applyEdits, AuthoringError, duplicateStep, extractSteps, inlineStep, moveStep, moveStepTo, removeStep, type EditResult, type TextEdit } from '../../../src/authoring/edits';
+import { addStep, applyEdits, AuthoringError, duplicateStep, extractSteps, inlineStep, moveStep, moveStepOnto, moveStepTo, removeStep, type EditResult, type TextEdit } from '../../../src/authoring/edits';
 import { checkWorkflow, formatProblem } from '../../../src/engine';
 
 const fixtures = path.resolve(__dirname, '../../fixtures/authoring');
@@ -29,6 +29,7 @@ const cases: Case[] = [
   { name: 'move-to-carries-comments', fixture: 'pipeline.workflow.yaml', edit: (t) => moveStepTo(t, 'write', 0), allow: ['future-step-ref'] },
   { name: 'move-last-without-newline', fixture: 'no-newline.workflow.yaml', edit: (t) => moveStep(t, 'b', 'up'), allow: ['future-step-ref'] },
   { name: 'move-branch', fixture: 'parallel.workflow.yaml', edit: (t) => moveStep(t, 'right', 'up') },
+  { name: 'drop-onto-a-later-row', fixture: 'pipeline.workflow.yaml', edit: (t) => moveStepOnto(t, 'outline', 'headline'), allow: ['future-step-ref'] },
   { name: 'duplicate', fixture: 'review-loop.workflow.yaml', edit: (t, f) => duplicateStep(t, f, 'draft') },
   { name: 'duplicate-parallel-renames-branches', fixture: 'parallel.workflow.yaml', edit: (t, f) => duplicateStep(t, f, 'split'), allow: ['unreachable-step'] },
   { name: 'duplicate-last-without-newline', fixture: 'no-newline.workflow.yaml', edit: (t, f) => duplicateStep(t, f, 'b') },
@@ -100,6 +101,9 @@ describe('step edits refuse clearly', () => {
   });
   test('an unknown id, including prototype names, is reported as such', () => {
     for (const id of ['nope', 'constructor', '__proto__', 'toString']) refuses(() => moveStep(pipeline, id, 'up'), 'no-such-step', new RegExp(`no step \`${id}\``));
+  });
+  test('a drop onto a row of another list is refused', () => {
+    refuses(() => moveStepOnto(read('parallel.workflow.yaml'), 'left', 'join'), 'not-siblings', /not in the same list/);
   });
   test('the only step cannot be removed', () => {
     refuses(() => removeStep('name: x\nsteps:\n  - id: a\n    prompt: hi\n', 'x.workflow.yaml', 'a', 'flag'), 'last-step', /only step/);
