@@ -12,8 +12,10 @@ export function toWorkspaceEdit(document: vscode.TextDocument, result: EditResul
     const uri = vscode.Uri.file(path.resolve(path.dirname(document.uri.fsPath), extra.path));
     edit.createFile(uri, { overwrite: false, contents: new TextEncoder().encode(extra.text) });
   }
+  // Edits are computed with \n; a CRLF file keeps its line ends.
+  const eol = (text: string) => (document.eol === vscode.EndOfLine.CRLF ? text.replace(/\r?\n/g, '\r\n') : text);
   for (const change of result.edits) {
-    edit.replace(document.uri, new vscode.Range(document.positionAt(change.offset), document.positionAt(change.endOffset)), change.newText);
+    edit.replace(document.uri, new vscode.Range(document.positionAt(change.offset), document.positionAt(change.endOffset)), eol(change.newText));
   }
   return edit;
 }

@@ -69,6 +69,9 @@ export function registerStepCommands(documents: WorkflowDocuments): vscode.Dispo
     }),
     on('orchestrate.step.remove', async (editor, stepId) => {
       if (!needStep(stepId)) return false;
+      // Nothing refers to it: nothing to choose.
+      const referenced = documents.get(editor.document).occurrences.some((o) => o.target === 'step' && o.name === stepId && o.role !== 'definition');
+      if (!referenced) return applyAuthoringEdit(editor, () => removeStep(text(editor), file(editor), stepId, 'flag'));
       const choice = await vscode.window.showQuickPick(
         [
           { label: 'Rewire references', description: 'jumps go to the next step; reads take the previous step’s output', mode: 'rewire' as const },
