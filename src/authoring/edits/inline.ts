@@ -89,6 +89,11 @@ export function inlineStep(text: string, file: string, id: string, sub: { file: 
     if (o.target === 'step' && o.name === id && o.role === 'transition' && !inside(o, block)) edits.push({ offset: o.offset, endOffset: o.endOffset, newText: firstId });
   }
   const notes = [...renames].filter(([from, to]) => from !== to).map(([from, to]) => `\`${from}\` from ${sub.file} is \`${to}\` here`);
+  // The sub-workflow's own defaults do not come along: say which ones the inlined steps relied on.
+  const subWorkers = Object.keys(subLoaded.workflow.workers).filter((name) => !Object.hasOwn(parent.workflow.workers, name));
+  const usedWorkers = subWorkers.filter((name) => new RegExp(`\\bworker:\\s*['"]?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(steps));
+  if (usedWorkers.length > 0) notes.push(`copy worker${usedWorkers.length > 1 ? 's' : ''} ${usedWorkers.map((w) => `\`${w}\``).join(', ')} from ${sub.file} into this file's \`workers:\``);
+  if (Object.keys(subLoaded.workflow.model).length > 0) notes.push(`${sub.file} sets \`model:\` defaults; the inlined steps now use this file's`);
   if (/\bend:\s*true|:\s*end\b/.test(steps)) notes.push(`a step from ${sub.file} ends the run with \`end\`; inlined, it now ends the whole workflow`);
   return { edits, newFiles: [], notes, focus: offsetAfter(edits.slice(1), edits[0].offset) };
 }

@@ -135,6 +135,14 @@ describe('extract then inline', () => {
     assert.deepEqual(ids, ['outline', 'write', 'polish', 'writing', 'headline', 'done']);
   });
 
+  test('inlining says which of the sub-workflow’s workers and defaults did not come along', () => {
+    const caller = 'name: c\nsteps:\n  - id: s\n    uses: ./w.workflow.yaml\n';
+    const sub = 'name: w\nmodel: { temperature: 0 }\nworkers:\n  critic: { system: Be harsh. }\nsteps:\n  - id: judge\n    worker: critic\n    prompt: Judge.\n';
+    const result = inlineStep(caller, 'c.workflow.yaml', 's', { file: 'w.workflow.yaml', text: sub });
+    assert.ok(result.notes.includes("copy worker `critic` from w.workflow.yaml into this file's `workers:`"), result.notes.join('\n'));
+    assert.ok(result.notes.some((note) => note.includes('`model:` defaults')));
+  });
+
   test('inlining with literal inputs computes them in one set step first', () => {
     const caller = 'name: c\nsteps:\n  - id: s\n    uses: ./sub/summarize.workflow.yaml\n    with: { text: "Some words" }\n  - id: after\n    set: "{{ steps.s.output.summary }}"\n';
     const result = inlineStep(caller, 'c.workflow.yaml', 's', { file: 'sub/summarize.workflow.yaml', text: read('sub/summarize.workflow.yaml') });
