@@ -89,11 +89,12 @@ function appendStepsKey(text: string, lines: string[], list: StepList | undefine
     // `steps: []` → replace the empty flow list with a block list on the next lines.
     const [start, end] = list.node.range;
     const newText = `\n${item.replace(/\n$/, '')}`;
-    return { edits: [{ offset: start - (text[start - 1] === ' ' ? 1 : 0), endOffset: end, newText }], newFiles: [], notes: [], focus: start };
+    const offset = start - (text[start - 1] === ' ' ? 1 : 0);
+    return { edits: [{ offset, endOffset: end, newText }], newFiles: [], notes: [], focus: offset + newText.indexOf('id: ') + 4 };
   }
   const prefix = text.length === 0 || text.endsWith('\n') ? '' : '\n';
   const doc = layoutOf(text).doc;
   if (!isMap(doc.contents) && doc.contents !== null) throw new AuthoringError('not-a-workflow', 'the file is not a YAML mapping');
   const newText = `${prefix}steps:\n${item}`;
-  return { edits: [{ offset: text.length, endOffset: text.length, newText }], newFiles: [], notes: [], focus: text.length + newText.indexOf('- ') + 4 };
+  return { edits: [{ offset: text.length, endOffset: text.length, newText }], newFiles: [], notes: [], focus: text.length + newText.indexOf('id: ') + 4 };
 }
