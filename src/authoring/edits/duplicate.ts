@@ -26,5 +26,8 @@ export function duplicateStep(text: string, file: string, id: string): EditResul
   if (block.end === text.length && !text.endsWith('\n')) copy = `\n${copy.slice(0, -1)}`;
   const copyId = renames.get(id) ?? id;
   const notes = [...renames].map(([from, to]) => `the copy of \`${from}\` is \`${to}\``);
+  // The copy sits right after the original: a step that always jumps never falls through to it.
+  const jumps = ['switch', 'next', 'on_success', 'end', 'fail'].filter((key) => block.node.has(key));
+  if (jumps.length > 0) notes.push(`\`${copyId}\` is not reached yet: \`${id}\` always goes elsewhere (\`${jumps[0]}:\`); point a transition at the copy`);
   return { edits: [{ offset: block.end, endOffset: block.end, newText: copy }], newFiles: [], notes, focus: block.end + copy.indexOf(copyId) };
 }

@@ -67,10 +67,14 @@ export function extractSteps(text: string, file: string, options: ExtractOptions
   const indent = ' '.repeat(blocks[0].dashColumn);
   const keys = ' '.repeat(blocks[0].keyColumn);
   const withLines = [...subInputs].map(([name, { expr }]) => `${keys}  ${name}: ${JSON.stringify(`{{ ${expr} }}`)}`);
+  // The run's last step ends the run: so does the step that calls it (in the sub-workflow, `end` ends only that).
+  const lastNode = blocks[blocks.length - 1].node;
+  const endsRun = lastNode.get('end') === true || lastNode.get('next') === 'end' || lastNode.get('on_success') === 'end';
   const usesStep =
     `${indent}-${' '.repeat(blocks[0].keyColumn - blocks[0].dashColumn - 1)}id: ${newId}\n` +
     `${keys}uses: ${options.path}\n` +
-    (withLines.length > 0 ? `${keys}with:\n${withLines.join('\n')}\n` : `${keys}with: {}\n`);
+    (withLines.length > 0 ? `${keys}with:\n${withLines.join('\n')}\n` : `${keys}with: {}\n`) +
+    (endsRun ? `${keys}end: true\n` : '');
   const replaced = run.end === text.length && !text.endsWith('\n') ? usesStep.slice(0, -1) : usesStep;
   return {
     edits: [{ offset: run.start, endOffset: run.end, newText: replaced }, ...parentEdits],

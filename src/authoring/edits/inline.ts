@@ -52,6 +52,21 @@ export function inlineStep(text: string, file: string, id: string, sub: { file: 
       replacements.push({ ...referenceSpan(sub.text, o), newText: withId ? `steps.${withId}.output.${o.name}` : (simple.get(o.name) ?? 'null') });
     }
   }
+  // `end` in a sub-workflow ends only it: inlined, such a step goes on to the step that keeps the old id.
+  let endsInBranches = 0;
+  for (const list of subLayout.lists) {
+    for (const subBlock of list.blocks) {
+      for (const pair of subBlock.node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : undefined;
+        const value = isScalar(pair.value) ? pair.value : undefined;
+        const ends = (key === 'end' && value?.value === true) || ((key === 'next' || key === 'on_success') && value?.value === 'end');
+        if (!ends || !isScalar(pair.key) || !pair.key.range || !value?.range) continue;
+        if (list.parentId) endsInBranches++;
+        else if (key === 'end') replacements.push({ offset: pair.key.range[0], endOffset: value.range[1], newText: `next: ${id}` });
+        else replacements.push({ offset: value.range[0], endOffset: value.range[1], newText: id });
+      }
+    }
+  }
   const stepsRegion = { start: subSteps.blocks[0].start, end: subSteps.blocks[subSteps.blocks.length - 1].end };
   let steps = rewrite(sub.text, stepsRegion, replacements);
   if (!steps.endsWith('\n')) steps += '\n';
@@ -93,8 +108,8 @@ export function inlineStep(text: string, file: string, id: string, sub: { file: 
   const subWorkers = Object.keys(subLoaded.workflow.workers).filter((name) => !Object.hasOwn(parent.workflow.workers, name));
   const usedWorkers = subWorkers.filter((name) => new RegExp(`\\bworker:\\s*['"]?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(steps));
   if (usedWorkers.length > 0) notes.push(`copy worker${usedWorkers.length > 1 ? 's' : ''} ${usedWorkers.map((w) => `\`${w}\``).join(', ')} from ${sub.file} into this file's \`workers:\``);
-  if (Object.keys(subLoaded.workflow.model).length > 0) notes.push(`${sub.file} sets \`model:\` defaults; the inlined steps now use this file's`);
-  if (/\bend:\s*true|:\s*end\b/.test(steps)) notes.push(`a step from ${sub.file} ends the run with \`end\`; inlined, it now ends the whole workflow`);
+  if (Object.keys(subLoaded.workflow.model).length > 0 && JSON.stringify(subLoaded.workflow.model) !== JSON.stringify(parent.workflow.model)) notes.push(`${sub.file} sets \`model:\` defaults; the inlined steps now use this file's`);
+  if (endsInBranches > 0 || /:\s*end\b/.test(steps)) notes.push(`a step from ${sub.file} still goes to \`end\`; inlined, that ends the whole workflow, not just the sub-workflow`);
   return { edits, newFiles: [], notes, focus: offsetAfter(edits.slice(1), edits[0].offset) };
 }
 
