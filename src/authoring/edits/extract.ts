@@ -35,11 +35,22 @@ export function extractSteps(text: string, file: string, options: ExtractOptions
   const subReplacements: TextEdit[] = [];
   const parentEdits: TextEdit[] = [];
   const subOutputs = new Set<string>();
+  let movedJump: { key: 'next' | 'on_success'; target: string } | undefined;
   for (const o of occurrences) {
     const within = inside(o, run);
     if (o.role === 'definition') continue;
     if (within) {
       if (o.target === 'step' && runIds.has(o.name)) continue;
+      if (o.role === 'transition' && !movedJump) {
+        // The last step's `next:`/`on_success:` leaves the run: the calling step takes it over.
+        const last = blocks[blocks.length - 1];
+        const pair = (['next', 'on_success'] as const).map((key) => ({ key, span: pairSpan(text, last.node, key) })).find(({ span }) => span && o.offset >= span.valueStart && o.endOffset <= span.valueEnd);
+        if (pair?.span && pair.span.start >= last.start && text.slice(pair.span.start, pair.span.end).trimStart().startsWith(`${pair.key}:`)) {
+          movedJump = { key: pair.key, target: o.name };
+          subReplacements.push({ offset: pair.span.start, endOffset: pair.span.end, newText: '' });
+          continue;
+        }
+      }
       if (o.role === 'transition') throw new AuthoringError('jumps-out', `\`${o.inStep?.id}\` goes to \`${o.name}\`, outside the steps being extracted; a sub-workflow cannot jump into its caller`);
       const span = referenceSpan(text, o);
       const expr = text.slice(span.offset, span.endOffset).replace(/\s+/g, '');
@@ -74,7 +85,8 @@ export function extractSteps(text: string, file: string, options: ExtractOptions
     `${indent}-${' '.repeat(blocks[0].keyColumn - blocks[0].dashColumn - 1)}id: ${newId}\n` +
     `${keys}uses: ${options.path}\n` +
     (withLines.length > 0 ? `${keys}with:\n${withLines.join('\n')}\n` : `${keys}with: {}\n`) +
-    (endsRun ? `${keys}end: true\n` : '');
+    (endsRun ? `${keys}end: true\n` : '') +
+    (movedJump ? `${keys}${movedJump.key}: ${movedJump.target}\n` : '');
   const replaced = run.end === text.length && !text.endsWith('\n') ? usesStep.slice(0, -1) : usesStep;
   return {
     edits: [{ offset: run.start, endOffset: run.end, newText: replaced }, ...parentEdits],

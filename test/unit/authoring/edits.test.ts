@@ -42,6 +42,7 @@ const cases: Case[] = [
   { name: 'add-in-branch', fixture: 'parallel.workflow.yaml', edit: (t) => addStep(t, { kind: 'set', at: t.indexOf('Left side') }) },
   { name: 'add-to-end-without-newline', fixture: 'no-newline.workflow.yaml', edit: (t) => addStep(t, { kind: 'input', at: t.length }) },
   { name: 'extract', fixture: 'pipeline.workflow.yaml', edit: (t, f) => extractSteps(t, f, { from: 'write', to: 'polish', id: 'writing', path: './writing.workflow.yaml' }) },
+  { name: 'extract-hands-the-last-next-to-the-caller', fixture: 'pipeline.workflow.yaml', edit: (t, f) => extractSteps(t, f, { from: 'polish', to: 'headline', path: './finish.workflow.yaml' }) },
   { name: 'inline', fixture: 'calls-sub.workflow.yaml', edit: (t, f) => inlineStep(t, f, 'short', { file: fileOf('sub/summarize.workflow.yaml'), text: read('sub/summarize.workflow.yaml') }) },
 ];
 
@@ -109,7 +110,8 @@ describe('step edits refuse clearly', () => {
     refuses(() => removeStep('name: x\nsteps:\n  - id: a\n    prompt: hi\n', 'x.workflow.yaml', 'a', 'flag'), 'last-step', /only step/);
   });
   test('a run that jumps outside cannot be extracted', () => {
-    refuses(() => extractSteps(pipeline, file, { from: 'polish', to: 'headline', path: './x.workflow.yaml' }), 'jumps-out', /`headline` goes to `done`/);
+    const loop = read('review-loop.workflow.yaml');
+    refuses(() => extractSteps(loop, fileOf('review-loop.workflow.yaml'), { from: 'review', to: 'verdict', path: './x.workflow.yaml' }), 'jumps-out', /`verdict` goes to `publish`/);
   });
   test('a step that is not a sub-workflow call cannot be inlined', () => {
     refuses(() => inlineStep(pipeline, file, 'write', { file: 'x', text: 'name: x\nsteps: [{id: a, prompt: b}]\n' }), 'not-a-uses-step', /`write` does not run a sub-workflow/);
