@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { FORMAT_NAMES, ImportError, importWorkflow } from '../authoring/import';
 import { checkWorkflow, formatProblem, hasErrors } from '../engine';
 import { parseArgs, UsageError } from './args';
+import { readWorkflowText } from './files';
 import type { Io } from './main';
 
 const USAGE = `Usage: orchestrate import FILE [--out FILE]
@@ -27,7 +28,7 @@ export const importCommand = {
     const { positionals, options } = parseArgs(argv, { out: { type: 'string', short: 'o' } });
     if (positionals.length !== 1) throw new UsageError('name one file to import');
     const file = path.resolve(io.cwd, positionals[0]);
-    if (!existsSync(file)) throw new UsageError(`${positionals[0]}: no such file`);
+    const source = readWorkflowText(file);
     const dir = path.dirname(file);
     const readSibling = (relative: string) => {
       const target = path.resolve(dir, relative);
@@ -37,7 +38,7 @@ export const importCommand = {
     };
     let result;
     try {
-      result = importWorkflow(file, readFileSync(file, 'utf8'), readSibling);
+      result = importWorkflow(file, source, readSibling);
     } catch (error) {
       if (error instanceof ImportError) {
         io.err(`orchestrate import: ${error.message}\n`);

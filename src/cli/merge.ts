@@ -3,9 +3,10 @@
  * merge-driver %O %A %B %P` (git's merge driver contract: the result goes into %A,
  * exit 0 when clean, 1 when conflicts are left).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mergeWorkflows } from '../authoring/merge';
 import { parseArgs, UsageError } from './args';
+import { readWorkflowText } from './files';
 import type { Io } from './main';
 
 const MERGE_USAGE = `Usage: orchestrate merge BASE OURS THEIRS [--out FILE]
@@ -27,14 +28,9 @@ result into OURS. Exit status: 0 clean, 1 conflicts left. Set it up with
   echo '*.workflow.yaml merge=orchestrate' >> .gitattributes
 `;
 
+/** Each file's text, or the CLI's clear error for a missing, binary or huge file. */
 function readAll(files: string[]): string[] {
-  return files.map((file) => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      throw new UsageError(`cannot read ${file}`);
-    }
-  });
+  return files.map(readWorkflowText);
 }
 
 export const mergeCommand = {
