@@ -6,7 +6,7 @@
  * (`=…`) become CEL; a variable reads the step that last set it.
  */
 import { parse } from 'yaml';
-import { emitWorkflow, stepIdFrom } from './emit';
+import { dict, emitWorkflow, stepIdFrom } from './emit';
 import { record, text } from './model-params';
 import { powerFxToCel } from './power-fx';
 import { ImportReport, type ImportResult, type WorkflowData } from './report';
@@ -31,8 +31,8 @@ export function importAgentFramework(source: string, sourceName: string): Import
   const actions = Array.isArray(trigger.actions) ? trigger.actions : [];
   const taken = new Set<string>();
   const steps: Step[] = [];
-  const workers: Record<string, Record<string, unknown>> = {};
-  const inputs: Record<string, Record<string, unknown>> = {};
+  const workers: Record<string, Record<string, unknown>> = dict();
+  const inputs: Record<string, Record<string, unknown>> = dict();
   /** Variable → the step that set it most recently (in document order). */
   const setters = new Map<string, string>();
   const byActionId = new Map<string, string>();
@@ -155,7 +155,7 @@ export function importAgentFramework(source: string, sourceName: string): Import
       // Conditions read the variables as they are before any branch runs.
       step.switch = conditions.reduceRight((rest, condition, i) => `(${cel(condition.condition, scope, `${where} condition ${i + 1}`)}) ? "${labels[i]}" : ${rest}`, '"else"');
       const laid: Step[] = [];
-      const cases: Record<string, Later> = {};
+      const cases: Record<string, Later> = dict();
       conditions.forEach((condition, i) => {
         const branch = convertList(Array.isArray(condition.actions) ? condition.actions : [], scope, after);
         laid.push(...branch.steps);

@@ -45,3 +45,11 @@ export function inputType(type: unknown): string | undefined {
       return undefined;
   }
 }
+
+/**
+ * A map keyed by names from the imported file: prototype-free, so `__proto__` or
+ * `constructor` as an input or agent name is data, not a property of every object.
+ */
+export function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}

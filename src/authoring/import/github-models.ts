@@ -4,7 +4,7 @@
  * `testData` and `evaluators` have no counterpart yet and are reported.
  */
 import { parse } from 'yaml';
-import { emitWorkflow } from './emit';
+import { dict, emitWorkflow } from './emit';
 import { modelParams, record, text } from './model-params';
 import { ImportReport, type ImportResult, type WorkflowData } from './report';
 import { convertTemplate } from './templates';
@@ -14,7 +14,7 @@ export function importGitHubModels(source: string, sourceName: string): ImportRe
   const doc = record(parse(source)) ?? {};
   const testData = Array.isArray(doc.testData) ? doc.testData : [];
   const firstRow = record(testData[0]) ?? {};
-  const inputs: Record<string, Record<string, unknown>> = {};
+  const inputs: Record<string, Record<string, unknown>> = dict();
   const resolve = (name: string, path: string) => {
     if (!Object.hasOwn(inputs, name)) inputs[name] = Object.hasOwn(firstRow, name) ? { default: firstRow[name] } : { required: true };
     return `inputs.${name}${path}`;

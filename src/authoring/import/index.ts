@@ -49,6 +49,6 @@ export function importWorkflow(fileName: string, source: string, readSibling: Re
   } catch (error) {
     if (error instanceof ImportError) throw error;
     // YAML syntax errors and the like: said once, with the file, never as a stack trace.
-    throw new ImportError(`${fileName}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    throw new ImportError(`${fileName}: ${error instanceof Error ? error.message.split('\n')[0].replace(/:$/, '') : String(error)}`);
   }
 }

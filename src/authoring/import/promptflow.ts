@@ -5,7 +5,7 @@
  * Python and other tool nodes become clearly marked placeholder steps.
  */
 import { parse } from 'yaml';
-import { emitWorkflow, inputType, stepIdFrom } from './emit';
+import { dict, emitWorkflow, inputType, stepIdFrom } from './emit';
 import { modelParams, record, text } from './model-params';
 import { ImportReport, type ImportResult, type WorkflowData } from './report';
 import { convertTemplate, splitRoles } from './templates';
@@ -43,7 +43,7 @@ export function importPromptFlow(source: string, sourceName: string, readSibling
     return `steps.${node.id}${rest || '.output'}`;
   };
 
-  const inputs: Record<string, Record<string, unknown>> = {};
+  const inputs: Record<string, Record<string, unknown>> = dict();
   for (const [name, spec] of Object.entries(record(flow.inputs) ?? {})) {
     const def = record(spec) ?? {};
     const input: Record<string, unknown> = {};
@@ -65,7 +65,7 @@ export function importPromptFlow(source: string, sourceName: string, readSibling
   const ordered = topological(nodes, byName, report);
   const steps = ordered.map((node) => convertNode(node, reference, readSibling, report));
 
-  const outputs: Record<string, unknown> = {};
+  const outputs: Record<string, unknown> = dict();
   for (const [name, spec] of Object.entries(record(flow.outputs) ?? {})) {
     const expr = reference(record(spec)?.reference);
     if (expr) outputs[name] = `{{ ${expr} }}`;
@@ -136,7 +136,7 @@ function convertNode(node: FlowNode, reference: (value: unknown) => string | und
   const sections = splitRoles(converted, report, where);
   if (sections.system) step.system = sections.system;
   step.prompt = sections.prompt || 'Reply.';
-  const params: Record<string, unknown> = {};
+  const params: Record<string, unknown> = dict();
   for (const [key, value] of Object.entries(nodeInputs)) if (LLM_KEYS.has(key) && !reference(value)) params[key] = value;
   const model: Record<string, unknown> = modelParams(Object.fromEntries(Object.entries(params).filter(([k]) => k !== 'deployment_name' && k !== 'model')), report, where);
   const modelName = text(params.deployment_name) ?? text(params.model);

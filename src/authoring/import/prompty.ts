@@ -3,7 +3,7 @@
  * template body → a workflow with one prompt step. Template variables become inputs.
  */
 import { parse } from 'yaml';
-import { emitWorkflow, inputType } from './emit';
+import { dict, emitWorkflow, inputType } from './emit';
 import { modelParams, record, text } from './model-params';
 import { ImportReport, type ImportResult, type WorkflowData } from './report';
 import { convertTemplate, splitRoles } from './templates';
@@ -14,7 +14,7 @@ export function importPrompty(source: string, sourceName: string): ImportResult 
   if (!match) throw new Error(`${sourceName}: a .prompty file starts with front matter between \`---\` lines`);
   const front = record(parse(match[1])) ?? {};
   const body = match[2];
-  const inputs: Record<string, Record<string, unknown>> = {};
+  const inputs: Record<string, Record<string, unknown>> = dict();
   const sample = record(front.sample) ?? {};
   for (const [name, spec] of Object.entries(record(front.inputs) ?? {})) {
     const def = record(spec) ?? { default: spec };

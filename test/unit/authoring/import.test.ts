@@ -140,6 +140,34 @@ describe('orchestrate import', () => {
     assert.match(result.err, /output `valueOf`/);
     assert.match(result.err, /`temperature: null`|`temperature: Infinity`|temperature/);
     assert.match(text, /- id: step_1_bad_name/);
+    assert.match(text, /^ {2}__proto__: \{\}$/m, 'an input named __proto__ is kept as data');
+    assert.match(text, /^ {2}constructor:\n/m);
     assert.equal(result.code, 0, result.err);
+  });
+
+  test('hostile Agent Framework names: prototype names as ids, agents and variables', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'orchestrate-import-af-'));
+    writeFileSync(
+      path.join(dir, 'wf.yaml'),
+      [
+        'kind: Workflow',
+        'trigger:',
+        '  actions:',
+        '    - { kind: SetVariable, id: __proto__, variable: Local.constructor, value: "=1" }',
+        '    - { kind: InvokeAzureAgent, id: toString, agent: { name: constructor }, input: { messages: "=Local.constructor" } }',
+        '    - kind: ConditionGroup',
+        '      id: valueOf',
+        '      conditions:',
+        '        - { id: __proto__, condition: "=Local.constructor = 1", actions: [ { kind: GotoAction, actionId: nowhere } ] }',
+        '',
+      ].join('\n'),
+    );
+    const result = await cli(['import', path.join(dir, 'wf.yaml'), '--out', 'out.workflow.yaml']);
+    assert.equal(result.code, 0, result.err);
+    const text = readFileSync(path.join(result.cwd, 'out.workflow.yaml'), 'utf8');
+    assert.match(text, /- id: __proto__\n/);
+    assert.match(text, /^ {2}constructor:\n {4}description: The constructor agent\./m);
+    assert.match(text, /cases:\n {6}__proto__: end/);
+    assert.match(result.err, /it goes to `nowhere`, which is not an action here/);
   });
 });
