@@ -3,6 +3,9 @@
  * the mock provider when no key is set.
  */
 import { mcpCommand } from './mcp';
+import { importCommand } from './import';
+import { mergeCommand, mergeDriverCommand } from './merge';
+import { newCommand } from './new';
 import { resumeCommand } from './resume';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
@@ -41,6 +44,10 @@ export const COMMANDS: Record<string, Command> = {
   runs: runsCommand,
   trace: traceCommand,
   mcp: mcpCommand,
+  merge: mergeCommand,
+  'merge-driver': mergeDriverCommand,
+  import: importCommand,
+  new: newCommand,
 };
 
 const HELP = `orchestrate — run multi-step LLM workflows defined in YAML
