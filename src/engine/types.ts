@@ -57,6 +57,8 @@ export type ProblemCode =
   | 'unreachable-step'
   | 'expression-syntax'
   | 'expression-type'
+  | 'expression-too-deep'
+  | 'invalid-regex'
   | 'template-syntax'
   | 'invalid-duration'
   | 'nested-transition'

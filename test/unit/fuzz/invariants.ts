@@ -23,6 +23,8 @@ export const PROBLEM_CODES = [
   'unreachable-step',
   'expression-syntax',
   'expression-type',
+  'expression-too-deep',
+  'invalid-regex',
   'template-syntax',
   'invalid-duration',
   'nested-transition',
