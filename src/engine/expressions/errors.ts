@@ -36,9 +36,12 @@ export function tooDeep(depth: number): string {
   return `it nests ${depth} levels deep: expressions may nest at most ${MAX_EXPRESSION_DEPTH} levels of operators (a chain \`a + b + c …\` counts one level per operator) — split it across \`set\` steps, or for many conditions use a list, e.g. \`[a, b, c].exists(x, x)\``;
 }
 
+/** What a stack overflow while evaluating means: the expression's depth is checked before, so a value is to blame. */
+export const VALUE_TOO_DEEP = 'a value it reads is nested too deeply (lists or objects inside each other thousands of levels deep) to be read by an expression';
+
 /** A cel-js error (parse, check or evaluation) in an author's words. */
-export function explain(error: unknown): string {
-  if (error instanceof RangeError && /call stack/i.test(error.message)) return TOO_DEEP;
+export function explain(error: unknown, stage: 'compile' | 'evaluate' = 'compile'): string {
+  if (error instanceof RangeError && /call stack/i.test(error.message)) return stage === 'evaluate' ? VALUE_TOO_DEEP : TOO_DEEP;
   const cel = asCelError(error);
   const text = cel.summary ?? cel.message.split('\n')[0];
   switch (cel.code) {
@@ -76,8 +79,10 @@ export function explain(error: unknown): string {
         index !== undefined ? `there is no item at position ${index} of the list (positions start at 0)` : `there is no field \`${key ?? ''}\` in this object; guard with \`has(x.${key ?? 'field'})\` or use \`x[?'${key ?? 'field'}']\``,
       );
     case 'index_out_of_bounds':
-    case 'index_out_of_range':
-      return 'the position is outside the list or text';
+    case 'index_out_of_range': {
+      const index = /index (-?\d+)/.exec(text)?.[1];
+      return index !== undefined ? `there is no item at position ${index} of the list (positions start at 0)` : 'the position is outside the list or text';
+    }
     case 'invalid_index_type':
       return text.replace(/^List index must be int, got '(.*)'$/, (_, type: string) => `a list position must be a whole number, not ${typeName(type)}`);
     case 'cannot_index_type':

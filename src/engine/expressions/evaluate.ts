@@ -24,7 +24,7 @@ function evaluateRaw(expr: Expr, scope: Scope): unknown {
   try {
     return program(scope as Record<string, unknown>);
   } catch (error) {
-    throw new ExpressionError(`\`${short(expr.source)}\` failed: ${explain(error)}`, 'evaluation', expr.range, expr.source);
+    throw new ExpressionError(`\`${short(expr.source)}\` failed: ${explain(error, 'evaluate')}`, 'evaluation', expr.range, expr.source);
   }
 }
 
