@@ -6,6 +6,7 @@
  */
 import type { ProblemCode, SourceRange } from '../types';
 import { MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_NODES, RE2_MATCHES } from './environment';
+import { MAX_VALUE_DEPTH } from './values';
 
 /** An error in an expression, located in the workflow file. */
 export class ExpressionError extends Error {
@@ -98,7 +99,7 @@ export function explain(error: unknown, stage: 'compile' | 'evaluate' = 'compile
     case 'invalid_regular_expression':
       return text;
     case 'unsupported_type':
-      return 'a value here cannot be used in expressions';
+      return /NestedTooDeep/.test(text) ? `a value it reads is nested more than ${MAX_VALUE_DEPTH} levels deep, deeper than expressions read` : 'a value here cannot be used in expressions';
     case 'invalid_comparison_type':
       return 'these values cannot be compared';
     case 'field_type_mismatch':
@@ -160,7 +161,7 @@ const OPERATORS: Record<string, string> = { '+': 'add', '-': 'subtract', '*': 'm
 
 /** `no such overload: dyn<double> * int` → which operator, which types, what to do. */
 function overload(text: string): string {
-  const binary = /^no such overload: (\S+) (\S+) (\S+)$/.exec(text);
+  const binary = /^no such overload: (.+?) (==|!=|<=|>=|<|>|\+|-|\*|\/|%|in) (.+)$/.exec(text);
   if (binary) {
     const [, left, op, right] = binary;
     const verb = OPERATORS[op] ?? 'combine';

@@ -33,7 +33,8 @@ export function celMap(entries: Iterable<readonly [string, unknown]> = []): Map<
  * by whoever builds it.
  */
 export function toCel(value: unknown): unknown {
-  return mapTree(value, (node) => {
+  return mapTree(value, (node, depth) => {
+    if (depth >= MAX_VALUE_DEPTH && typeof node === 'object' && node !== null) return { leaf: new NestedTooDeep(node) };
     if (Array.isArray(node)) {
       const out = new Array<unknown>(node.length);
       return { node: out, entries: node.map((item, index) => [index, item]), put: (index, item) => (out[index as number] = item) };
@@ -58,6 +59,7 @@ export function toCel(value: unknown): unknown {
  */
 export function fromCel(value: unknown): unknown {
   return mapTree(value, (node) => {
+    if (node instanceof NestedTooDeep) return { leaf: node.value };
     if (node instanceof Optional) return { leaf: undefined, replace: node.hasValue() ? node.value() : null };
     if (Array.isArray(node) || node instanceof Set) {
       const items = [...(node as Iterable<unknown>)];
@@ -82,6 +84,22 @@ function scalarFromCel(value: unknown): unknown {
   if (value instanceof Uint8Array) return new TextDecoder().decode(value);
   if (isCelType(value)) return value.name;
   return value === undefined ? null : value;
+}
+
+/**
+ * How deeply nested a value expressions can read. cel-js inspects values recursively,
+ * and the names of their types grow with their depth, so reading a reply nested ten
+ * thousand levels takes minutes; no real reply nests past a few dozen.
+ */
+export const MAX_VALUE_DEPTH = 500;
+
+/**
+ * What stands in for the part of a value below MAX_VALUE_DEPTH: cel-js cannot read it
+ * (any read is an `unsupported_type` error, worded by `explain`), and it converts back
+ * to the original, so passing the whole value through an expression keeps it intact.
+ */
+export class NestedTooDeep {
+  constructor(readonly value: unknown) {}
 }
 
 /** A double that JSON cannot hold left an expression (it came from dividing by zero). */
@@ -117,13 +135,13 @@ type Converted = { leaf: unknown; replace?: unknown } | { node: unknown; entries
  * Rebuilds a tree bottom-up with `convert` deciding each node's shape; a `replace`
  * result (an optional's value) is converted in its place.
  */
-function mapTree(root: unknown, convert: (value: unknown) => Converted): unknown {
-  const resolve = (value: unknown): Converted => {
-    let converted = convert(value);
-    while ('replace' in converted) converted = convert(converted.replace);
+function mapTree(root: unknown, convert: (value: unknown, depth: number) => Converted): unknown {
+  const resolve = (value: unknown, depth: number): Converted => {
+    let converted = convert(value, depth);
+    while ('replace' in converted) converted = convert(converted.replace, depth);
     return converted;
   };
-  const first = resolve(root);
+  const first = resolve(root, 0);
   if ('leaf' in first) return first.leaf;
   const stack = [{ frame: first, at: 0 }];
   while (stack.length > 0) {
@@ -133,7 +151,7 @@ function mapTree(root: unknown, convert: (value: unknown) => Converted): unknown
       continue;
     }
     const [key, child] = top.frame.entries[top.at++];
-    const converted = resolve(child);
+    const converted = resolve(child, stack.length);
     if ('leaf' in converted) {
       top.frame.put(key, converted.leaf);
     } else {
