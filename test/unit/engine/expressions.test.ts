@@ -303,9 +303,11 @@ describe('limits', () => {
     const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown;
     assert.ok(Array.isArray(fromCel(toCel(deep))));
     const message = failure('size(output)', { output: deep });
-    assert.match(message, /nested too deeply/);
+    assert.match(message, /nested more than 500 levels deep/);
     assert.doesNotMatch(message, LIBRARY_TEXT);
     assert.equal(value('size(output)', { output: JSON.parse(`${'['.repeat(200)}${']'.repeat(200)}`) as unknown }), 1);
+    const past = JSON.parse(`${'{"a":'.repeat(600)}1${'}'.repeat(600)}`) as unknown;
+    assert.deepStrictEqual(value('output', { output: past }), past, 'a value passed through whole is kept whole');
   });
 
   test('the compiled-expression cache stays bounded', () => {
