@@ -16,6 +16,7 @@ const BENCHES: Record<string, { module: string; exportName: string }> = {
   durable: { module: './durable', exportName: 'benchDurable' },
   editor: { module: './editor', exportName: 'benchEditor' },
   panel: { module: './panel', exportName: 'benchPanel' },
+  regex: { module: './regex', exportName: 'benchRegex' },
 };
 
 async function main(): Promise<void> {
