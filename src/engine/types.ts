@@ -59,6 +59,7 @@ export type ProblemCode =
   | 'expression-type'
   | 'expression-too-deep'
   | 'invalid-regex'
+  | 'reserved-key'
   | 'template-syntax'
   | 'invalid-duration'
   | 'nested-transition'

@@ -7,7 +7,7 @@
 import type { ParseResult } from '@marcbachmann/cel-js';
 import { LRUCache } from 'lru-cache';
 import type { Expr } from '../types';
-import { depthOf, environment, literalPatterns, MAX_EXPRESSION_DEPTH, useRe2 } from './environment';
+import { depthOf, droppedKeys, environment, literalPatterns, MAX_EXPRESSION_DEPTH, useRe2 } from './environment';
 import { explain, ExpressionError, tooDeep } from './errors';
 import { patternProblem } from './regex';
 
@@ -65,7 +65,7 @@ export function typeCheck(expr: Expr): string | undefined {
 
 /** A problem found in an expression without running it, located by offsets into its source. */
 export interface ExpressionProblem {
-  code: 'invalid-regex';
+  code: 'invalid-regex' | 'reserved-key';
   message: string;
   start: number;
   end: number;
@@ -73,7 +73,8 @@ export interface ExpressionProblem {
 
 /**
  * Problems beyond syntax and types that can be found before a run: a `matches`
- * pattern written literally that RE2 cannot compile. Expects an expression that compiles.
+ * pattern written literally that RE2 cannot compile, and a map literal with a key
+ * cel-js leaves out. Expects an expression that compiles.
  */
 export function expressionProblems(expr: Expr): ExpressionProblem[] {
   let program: ParseResult;
@@ -86,6 +87,9 @@ export function expressionProblems(expr: Expr): ExpressionProblem[] {
   for (const { pattern, start, end } of literalPatterns(program.ast)) {
     const message = patternProblem(pattern);
     if (message) problems.push({ code: 'invalid-regex', message, start, end });
+  }
+  for (const { key, start, end } of droppedKeys(program.ast)) {
+    problems.push({ code: 'reserved-key', message: `an object written in an expression cannot have the key \`${key}\` (it would be left out); build it in YAML under \`set:\` instead, where every key is kept`, start, end });
   }
   return problems;
 }

@@ -97,6 +97,21 @@ export function literalPatterns(root: ASTNode): { pattern: string; start: number
   return found;
 }
 
+/** Keys cel-js leaves out of a map literal (to keep its plain objects safe); a workflow says so instead. */
+const DROPPED_KEYS = new Set(['constructor', '__proto__', 'prototype']);
+
+/** The literal keys of map literals that cel-js would drop, with their offsets. */
+export function droppedKeys(root: ASTNode): { key: string; start: number; end: number }[] {
+  const found: { key: string; start: number; end: number }[] = [];
+  forEachNode(root, (node) => {
+    if (node.op !== 'map') return;
+    for (const [key] of node.args) {
+      if (key.op === 'value' && typeof key.args === 'string' && DROPPED_KEYS.has(key.args)) found.push({ key: key.args, start: key.range.start, end: key.range.end });
+    }
+  });
+  return found;
+}
+
 // ─── Walking the tree without recursion ──────────────────────────────────────
 
 function isNode(value: unknown): value is ASTNode {

@@ -134,6 +134,16 @@ describe('prototype names are ordinary data', () => {
     assert.equal(value("has(output.valueOf)", { output: { a: 1 } }), false, 'an absent name is absent, not inherited');
   });
 
+  test('a map literal with a key the CEL library drops is a located problem', () => {
+    const found = problems(`
+name: k
+steps:
+  - id: a
+    set: "{{ {'__proto__': 1, 'ok': 2, 'prototype': 3} }}"
+`).filter((p) => p.code === 'reserved-key');
+    assert.deepEqual(found.map((p) => p.range.start.column), [15, 38]);
+  });
+
   test('inputs named after the prototype receive their values, not functions', async () => {
     const workflow = load(`
       name: p

@@ -25,6 +25,7 @@ export const PROBLEM_CODES = [
   'expression-type',
   'expression-too-deep',
   'invalid-regex',
+  'reserved-key',
   'template-syntax',
   'invalid-duration',
   'nested-transition',
