@@ -141,7 +141,7 @@ steps:
   - id: a
     set: "{{ {'__proto__': 1, 'ok': 2, 'prototype': 3} }}"
 `).filter((p) => p.code === 'reserved-key');
-    assert.deepEqual(found.map((p) => p.range.start.column), [15, 38]);
+    assert.deepEqual(found.map((p) => p.range.start.column), [15, 40]);
   });
 
   test('inputs named after the prototype receive their values, not functions', async () => {
