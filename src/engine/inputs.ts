@@ -41,7 +41,8 @@ export function coerce(input: Pick<InputDef, 'name' | 'type' | 'choices'>, value
     switch (input.type) {
       case 'number':
         out = Number(value);
-        if (value.trim() === '' || Number.isNaN(out)) return { error: `input \`${input.name}\` must be a number, not \`${value}\`` };
+        // Infinity and NaN are not JSON numbers: no step, trace or output could hold them.
+        if (value.trim() === '' || !Number.isFinite(out)) return { error: `input \`${input.name}\` must be a number, not \`${value}\`` };
         break;
       case 'boolean':
         if (!/^(true|false|yes|no)$/i.test(value)) return { error: `input \`${input.name}\` must be true or false, not \`${value}\`` };

@@ -165,6 +165,19 @@ steps:
     assert.deepEqual(result.outputs, {});
   });
 
+  test('a number input must be finite, as JSON numbers are', () => {
+    const workflow = load(`
+      name: n
+      inputs:
+        x: { type: number }
+      steps:
+        - id: a
+          set: "{{ inputs.x }}"
+    `);
+    for (const given of ['Infinity', '-Infinity', '1e400', 'NaN', ' ']) assert.equal(resolveInputs(workflow, { x: given }).errors.length, 1, given);
+    assert.deepEqual(resolveInputs(workflow, { x: '-0.5e3' }).values.x, -500);
+  });
+
   test('an input not given is missing even when its name is on every object', () => {
     const workflow = load(`
       name: p
