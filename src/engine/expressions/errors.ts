@@ -68,7 +68,7 @@ export function explain(error: unknown, stage: 'compile' | 'evaluate' = 'compile
       return text.replace(/^Reserved identifier: (.*)$/, (_, name: string) => `\`${name}\` is a reserved word in expressions and cannot be used as a name`);
     case 'invalid_number':
     case 'invalid_exponent':
-      return text.replace(/^Invalid (number|exponent):?\s*(.*)$/, (_, _kind: string, value: string) => `\`${value || 'this number'}\` is not a valid number`);
+      return reword(text);
     case 'limit_exceeded':
       return limit(text);
     case 'no_such_overload':
@@ -76,9 +76,11 @@ export function explain(error: unknown, stage: 'compile' | 'evaluate' = 'compile
     case 'no_matching_overload':
       return call(text);
     case 'no_such_key':
-      return text.replace(/^No such key: (?:index out of bounds, index (\S+) .*|(.*))$/, (_, index: string | undefined, key: string | undefined) =>
-        index !== undefined ? `there is no item at position ${index} of the list (positions start at 0)` : `there is no field \`${key ?? ''}\` in this object; guard with \`has(x.${key ?? 'field'})\` or use \`x[?'${key ?? 'field'}']\``,
-      );
+      return text.replace(/^No such key: (?:index out of bounds, index (\S+) .*|(.*))$/, (_, index: string | undefined, key = '') => {
+        if (index !== undefined) return `there is no item at position ${index} of the list (positions start at 0)`;
+        const guard = /^[A-Za-z_]\w*$/.test(key) ? `; guard with \`has(x.${key})\`` : '';
+        return `there is no field \`${key}\` in this object${guard}`;
+      });
     case 'index_out_of_bounds':
     case 'index_out_of_range': {
       const index = /index (-?\d+)/.exec(text)?.[1];
@@ -106,8 +108,31 @@ export function explain(error: unknown, stage: 'compile' | 'evaluate' = 'compile
     case 'list_item_type_mismatch':
       return text.replace(/'(\w[\w<>, ]*)'/g, (_, type: string) => typeName(type));
     default:
-      return rename(text);
+      return reword(text);
   }
+}
+
+/** Messages cel-js gives under many codes (conversions, macros, time zones), by their text. */
+const REWORDED: [RegExp, (...groups: string[]) => string][] = [
+  [/^Expected \w+, got \w+$/, (whole) => syntax(whole)],
+  [/^(\w+)\(\) (?:type|conversion) error: (?:invalid string value "(.*)"|.*)$/, (_, fn, value) => `\`${fn}()\` cannot convert ${value !== undefined ? `\`${value}\`` : 'this value'}${fn === 'bool' ? "; it takes 'true' or 'false'" : ''}`],
+  [/^Invalid duration string: (.*)$/, (_, value) => `\`${value}\` is not a duration; write for example \`duration('90s')\`, \`'1.5h'\` or \`'200ms'\``],
+  [/^timestamp\(\) requires .*$/, () => "`timestamp()` takes RFC 3339 text such as `'2024-05-01T10:00:00Z'`"],
+  [/^Invalid time zone specified: (.*)$/, (_, zone) => `\`${zone}\` is not a time zone; use a name such as \`'Europe/Paris'\` or \`'UTC'\``],
+  [/^string\.join\(\): .*$/, () => '`join` needs a list of text; convert the items first, e.g. `list.map(x, string(x)).join(", ")`'],
+  [/^(\w+)\(var, [\w, ]+\) invalid (?:predicate )?iteration variable$/, (_, macro) => `the first argument of \`${macro}\` must be a name for each item, e.g. \`list.${macro}(x, …)\``],
+  [/^(\w+)\(var, [\w, ]+\) (?:filter )?predicate must return bool(?:, got '(.*)')?$/, (_, macro, type) => `the condition in \`${macro}\` must be true or false${type ? `, not ${typeName(type)}` : ''}`],
+  [/^has\(\) invalid argument$/, () => '`has()` takes a field, e.g. `has(output.name)`'],
+  [/^Invalid (?:hex integer|number|integer|exponent):?\s*(.*)$/, (_, value) => (value ? `\`${value}\` is not a valid number` : 'a number here is not valid')],
+  [/^Optional value is not present$/, () => 'the optional value is empty; use `.orValue(default)`'],
+];
+
+function reword(text: string): string {
+  for (const [pattern, words] of REWORDED) {
+    const match = pattern.exec(text);
+    if (match) return words(...match.map((group) => group as string));
+  }
+  return rename(text);
 }
 
 function asCelError(error: unknown): CelErrorLike {
