@@ -2,9 +2,7 @@
  * Values crossing between the workflow's JSON data and CEL. Inside CEL every object
  * is a Map: a Map's entries never meet JavaScript's prototype, so a reply with a key
  * `constructor`, `toString` or `__proto__` reads as the data it is (cel-js decides an
- * object's type by its `constructor`, which an own key of that name replaces). Both
- * directions are iterative, so a reply nested a million levels deep converts without
- * exhausting the stack.
+ * object's type by its `constructor`, which an own key of that name replaces).
  */
 import { Optional } from '@marcbachmann/cel-js';
 import { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator';
@@ -30,49 +28,50 @@ export function celMap(entries: Iterable<readonly [string, unknown]> = []): Map<
 /**
  * JSON data as CEL sees it: objects become Maps, and every number is a CEL double
  * (docs/language-numbers.md); ints in a scope (`index`, `attempts`) are set as BigInt
- * by whoever builds it.
+ * by whoever builds it. Below MAX_VALUE_DEPTH a value is kept whole behind a marker,
+ * so the recursion here is bounded whatever a reply holds.
  */
 export function toCel(value: unknown): unknown {
-  return mapTree(value, (node, depth) => {
-    if (depth >= MAX_VALUE_DEPTH && typeof node === 'object' && node !== null) return { leaf: new NestedTooDeep(node) };
-    if (Array.isArray(node)) {
-      const out = new Array<unknown>(node.length);
-      return { node: out, entries: node.map((item, index) => [index, item]), put: (index, item) => (out[index as number] = item) };
-    }
-    if (node instanceof Map) {
-      const out = new Map<unknown, unknown>();
-      return { node: out, entries: [...node], put: (key, item) => out.set(key, item) };
-    }
-    if (isPlainData(node)) {
-      const out = new Map<string, unknown>();
-      return { node: out, entries: Object.entries(node), put: (key, item) => out.set(key as string, item) };
-    }
-    return { leaf: node === undefined ? null : node };
-  });
+  return celValue(value, 0);
+}
+
+function celValue(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value === undefined ? null : value;
+  if (depth >= MAX_VALUE_DEPTH) return new NestedTooDeep(value);
+  if (Array.isArray(value)) return value.map((item) => celValue(item, depth + 1));
+  if (value instanceof Map) return new Map([...value].map(([key, item]) => [key, celValue(item, depth + 1)]));
+  if (isPlainData(value)) {
+    const out = new Map<string, unknown>();
+    for (const key of Object.keys(value)) out.set(key, celValue(value[key], depth + 1));
+    return out;
+  }
+  return value;
 }
 
 /**
  * A CEL result as JSON data. Numbers a person reads: a CEL int is a JSON number, a
  * `uint` too, a `timestamp` its RFC 3339 text, a `duration` its CEL text (`90s`), a
  * type its name, bytes their UTF-8 text. Infinity and NaN have no JSON form: they
- * throw NonFiniteError, which the caller turns into a located error.
+ * throw NonFiniteError, which the caller turns into a located error. CEL values nest
+ * no deeper than toCel's bound plus what one expression builds, so recursing is safe.
  */
 export function fromCel(value: unknown): unknown {
-  return mapTree(value, (node) => {
-    if (node instanceof NestedTooDeep) return { leaf: node.value };
-    if (node instanceof Optional) return { leaf: undefined, replace: node.hasValue() ? node.value() : null };
-    if (Array.isArray(node) || node instanceof Set) {
-      const items = [...(node as Iterable<unknown>)];
-      const out = new Array<unknown>(items.length);
-      return { node: out, entries: items.map((item, index) => [index, item]), put: (index, item) => (out[index as number] = item) };
-    }
-    if (node instanceof Map || isPlainData(node)) {
-      const out: Record<string, unknown> = {};
-      const entries = node instanceof Map ? [...node].map(([key, item]) => [String(key), item] as [string, unknown]) : Object.entries(node);
-      return { node: out, entries, put: (key, item) => setEntry(out, key as string, item) };
-    }
-    return { leaf: scalarFromCel(node) };
-  });
+  if (typeof value !== 'object' || value === null) return scalarFromCel(value);
+  if (value instanceof NestedTooDeep) return value.value;
+  if (Array.isArray(value)) return value.map(fromCel);
+  if (value instanceof Map) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of value) setEntry(out, String(key), fromCel(item));
+    return out;
+  }
+  if (value instanceof Optional) return fromCel(value.hasValue() ? value.value() : null);
+  if (value instanceof Set) return [...(value as Set<unknown>)].map(fromCel);
+  if (isPlainData(value)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) setEntry(out, key, fromCel(value[key]));
+    return out;
+  }
+  return scalarFromCel(value);
 }
 
 function scalarFromCel(value: unknown): unknown {
@@ -125,41 +124,6 @@ function isPlainData(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
-}
-
-// ─── Walking a tree of values without recursion ──────────────────────────────
-
-type Converted = { leaf: unknown; replace?: unknown } | { node: unknown; entries: [string | number, unknown][]; put(key: string | number, value: unknown): void };
-
-/**
- * Rebuilds a tree bottom-up with `convert` deciding each node's shape; a `replace`
- * result (an optional's value) is converted in its place.
- */
-function mapTree(root: unknown, convert: (value: unknown, depth: number) => Converted): unknown {
-  const resolve = (value: unknown, depth: number): Converted => {
-    let converted = convert(value, depth);
-    while ('replace' in converted) converted = convert(converted.replace, depth);
-    return converted;
-  };
-  const first = resolve(root, 0);
-  if ('leaf' in first) return first.leaf;
-  const stack = [{ frame: first, at: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    if (top.at === top.frame.entries.length) {
-      stack.pop();
-      continue;
-    }
-    const [key, child] = top.frame.entries[top.at++];
-    const converted = resolve(child, stack.length);
-    if ('leaf' in converted) {
-      top.frame.put(key, converted.leaf);
-    } else {
-      top.frame.put(key, converted.node);
-      stack.push({ frame: converted, at: 0 });
-    }
-  }
-  return first.node;
 }
 
 // ─── Values in text ──────────────────────────────────────────────────────────
