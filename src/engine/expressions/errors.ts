@@ -30,11 +30,11 @@ interface CelErrorLike {
   message: string;
 }
 
-/** The message a stack overflow inside cel-js becomes (a chain longer than the depth check can see). */
-export const TOO_DEEP = `it nests too deeply: expressions may nest at most ${MAX_EXPRESSION_DEPTH} levels of operators (a chain \`a + b + c …\` counts one level per operator) — split it across \`set\` steps, or for many conditions use a list, e.g. \`[a, b, c].exists(x, x)\``;
+const DEPTH_ADVICE = `expressions may nest at most ${MAX_EXPRESSION_DEPTH} levels of operators (a chain \`a + b + c …\` counts one level per operator) — split it across \`set\` steps, or for many conditions use a list, e.g. \`[a, b, c].exists(x, x)\``;
 
-export function tooDeep(depth: number): string {
-  return `it nests ${depth} levels deep: expressions may nest at most ${MAX_EXPRESSION_DEPTH} levels of operators (a chain \`a + b + c …\` counts one level per operator) — split it across \`set\` steps, or for many conditions use a list, e.g. \`[a, b, c].exists(x, x)\``;
+/** An expression nested past MAX_EXPRESSION_DEPTH; without a count when the parser itself ran out of stack. */
+export function tooDeep(depth?: number): string {
+  return `it nests ${depth === undefined ? 'too deeply' : `${depth} levels deep`}: ${DEPTH_ADVICE}`;
 }
 
 /** What a stack overflow while evaluating means: the expression's depth is checked before, so a value is to blame. */
@@ -42,7 +42,7 @@ export const VALUE_TOO_DEEP = 'a value it reads is nested too deeply (lists or o
 
 /** A cel-js error (parse, check or evaluation) in an author's words. */
 export function explain(error: unknown, stage: 'compile' | 'evaluate' = 'compile'): string {
-  if (error instanceof RangeError && /call stack/i.test(error.message)) return stage === 'evaluate' ? VALUE_TOO_DEEP : TOO_DEEP;
+  if (error instanceof RangeError && /call stack/i.test(error.message)) return stage === 'evaluate' ? VALUE_TOO_DEEP : tooDeep();
   const cel = asCelError(error);
   const text = cel.summary ?? cel.message.split('\n')[0];
   switch (cel.code) {
