@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkWorkflow, formatProblem, hasErrors, type LoadResult, type Workflow, type WorkflowLoader } from '../engine';
+import { CachedWorkflowFiles, checkWorkflow, formatProblem, hasErrors, readTextSync, type LoadResult, type Workflow, type WorkflowLoader } from '../engine';
 
 /** Reads and checks a workflow file from disk, with `uses:` paths checked against the disk too. */
 export function checkFile(file: string): LoadResult & { text: string } {
   const text = readFileSync(file, 'utf8');
-  const result = checkWorkflow(text, file, { workflowExists: (uses, from) => existsSync(path.resolve(path.dirname(from), uses)) });
+  const result = checkWorkflow(text, file, { files: new CachedWorkflowFiles(readTextSync) });
   return { ...result, text };
 }
 

@@ -2,11 +2,13 @@
  * YAML text → typed `Workflow`, keeping the source range of every node so that
  * every problem, lens and hover points at the right line and column.
  */
-import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node, type Pair, type YAMLError, type YAMLMap } from 'yaml';
-import { parseDuration } from './duration';
+import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type YAMLError, type YAMLMap } from 'yaml';
+import { aliasProblem, TO_JS_OPTIONS } from './aliases';
+import { MAX_DURATION_MS, parseDuration } from './duration';
 import { setEntry, splitTemplate } from './expressions';
 import { validateSchema } from './schema';
-import { SourceMap } from './source';
+import { defaultProblem, misplacedKey, RESERVED_IDS } from './shape';
+import { scalarOffsets, SourceMap } from './source';
 import type {
   Expr,
   InputDef,
@@ -41,6 +43,8 @@ export const KIND_KEYS: Record<string, StepKind> = {
   set: 'set',
   uses: 'workflow',
 };
+
+const INPUT_TYPES: readonly InputType[] = ['string', 'number', 'boolean', 'object', 'array'];
 
 export const DEFAULT_MAX_VISITS = 10;
 export const DEFAULT_CONCURRENCY = 4;
@@ -77,8 +81,8 @@ export function loadDocument(doc: Document, text: string, file: string): LoadRes
     problems.push({ file, range, code: 'yaml-syntax', severity: 'error', message: yamlMessage(error, text) });
   }
   if (doc.errors.length > 0) return { problems, source };
-  const aliasProblem = checkAliases(doc, source, file);
-  if (aliasProblem) return { problems: [aliasProblem], source };
+  const aliases = aliasProblem(doc, source, file);
+  if (aliases) return { problems: [aliases], source };
   if (!isMap(doc.contents)) {
     problems.push({
       file,
@@ -96,40 +100,6 @@ export function loadDocument(doc: Document, text: string, file: string): LoadRes
   const durations = problems.filter((p) => p.code === 'invalid-duration').map((p) => `${p.range.offset}:${p.range.endOffset}`);
   const kept = problems.filter((p) => p.code !== 'schema' || !durations.includes(`${p.range.offset}:${p.range.endOffset}`));
   return { workflow, problems: kept, source };
-}
-
-/**
- * Aliases (`*name`) the model cannot be built from: one with no anchor before it, one
- * inside the value it names (a cycle), or so many that expanding them would exhaust
- * memory. Each would otherwise throw out of the yaml library's `toJS`.
- */
-function checkAliases(doc: Document, source: SourceMap, file: string): Problem | undefined {
-  let first: Alias | undefined;
-  let message: string | undefined;
-  visit(doc, {
-    Alias(_, alias) {
-      first ??= alias;
-      const target = alias.resolve(doc);
-      if (!target) message = `YAML syntax: there is no anchor \`&${alias.source}\` before the alias \`*${alias.source}\`; define the anchor first, or write the value out`;
-      else if (target.range && alias.range && target.range[0] <= alias.range[0] && alias.range[1] <= target.range[1]) {
-        message = `YAML syntax: the alias \`*${alias.source}\` is inside the value it refers to, so it would never end; write the value out`;
-      }
-      if (!message) return undefined;
-      first = alias;
-      return visit.BREAK;
-    },
-  });
-  if (!first) return undefined;
-  if (!message) {
-    try {
-      doc.toJS();
-    } catch {
-      message = 'YAML syntax: the aliases (`*name`) in this file expand to too many values; write the values out, or use fewer aliases of aliases';
-    }
-  }
-  if (!message) return undefined;
-  const at = first.range ?? [0, 0];
-  return { file, range: source.range(at[0], at[1]), code: 'yaml-syntax', severity: 'error', message };
 }
 
 /** What to do about the yaml package's errors, by code, where its own message does not say. */
@@ -183,6 +153,8 @@ export function nodeRange(node: Node | null | undefined, source: SourceMap): Sou
 
 /** Builds the model from the YAML tree, tolerating nodes the schema already reported. */
 class Builder {
+  private readonly offsetCache = new Map<Node, number[] | 'as-is' | undefined>();
+
   constructor(
     private readonly doc: Document,
     private readonly source: SourceMap,
@@ -233,6 +205,7 @@ class Builder {
       const get = (key: string) => (isMap(def) ? this.get(def, key) : undefined);
       const type = this.value(get('type'));
       const defaultValue = get('default') ? this.value(get('default')) : undefined;
+      if (isMap(def)) this.checkDefault(def, INPUT_TYPES.includes(type as InputType) ? (type as InputType) : undefined);
       inputs.push({
         name,
         description: this.string(get('description')),
@@ -305,6 +278,8 @@ class Builder {
       }
       kind = KIND_KEYS[kinds[0]];
     }
+
+    this.shape(node, id, idRange, kind, kinds.length > 0 || kind === 'fail', parentId);
 
     const base: StepBase = {
       id,
@@ -403,7 +378,8 @@ class Builder {
             if (key !== undefined) setEntry(inputs, key, this.templateValue(pair.value as Node));
           }
         }
-        step = { ...base, kind, uses: { path: String(this.value(uses) ?? ''), range: this.range(uses) }, with: inputs };
+        const withKeys = isMap(withNode) ? withNode.items.flatMap((pair) => (isScalar(pair.key) ? [{ name: String(pair.key.value), range: this.range(pair.key) }] : [])) : [];
+        step = { ...base, kind, uses: { path: String(this.value(uses) ?? ''), range: this.range(uses) }, with: inputs, withKeys };
         break;
       }
       case 'fail':
@@ -412,6 +388,49 @@ class Builder {
     }
     if (!workflow.stepsById.has(id)) workflow.stepsById.set(id, step);
     return step;
+  }
+
+  /** What the schema cannot say about a step: reserved ids, keys its kind ignores, a `switch` with nowhere to go. */
+  private shape(node: YAMLMap, id: string, idRange: SourceRange, kind: StepKind, hasKind: boolean, parentId: string | undefined): void {
+    if (RESERVED_IDS.includes(id)) {
+      const meaning = id === 'end' ? 'finish the run successfully' : 'finish the run as failed';
+      this.problem(idRange, 'reserved-id', `\`${id}\` cannot be a step id: in \`next\`, \`on_success\`, \`on_failure\` and \`cases\` it means "${meaning}"; rename the step (e.g. \`${id}_step\`)`, id);
+    }
+    const keys = new Set(node.items.flatMap((pair) => (isScalar(pair.key) ? [String(pair.key.value)] : [])));
+    if (hasKind) {
+      for (const key of keys) {
+        if (Object.hasOwn(KIND_KEYS, key)) continue;
+        const why = misplacedKey(key, kind, keys);
+        if (why) this.problem(this.keyRange(node, key)!, 'misplaced-key', `step \`${id}\`: ${why}`, id);
+      }
+    }
+    if (parentId !== undefined) {
+      const stops = [keys.has('fail') ? 'fail' : undefined, this.value(this.get(node, 'end')) === true ? 'end' : undefined].filter((k) => k !== undefined);
+      for (const key of stops) {
+        this.problem(
+          this.keyRange(node, key)!,
+          'nested-transition',
+          `step \`${id}\` is a branch of \`${parentId}\`, which runs its branches together, so \`${key}:\` here cannot stop the run; put \`${key}:\` on \`${parentId}\` itself${key === 'fail' ? ', or give this branch a `check:` that fails it' : ''}`,
+          id,
+        );
+      }
+    }
+    if (kind === 'switch') {
+      const cases = this.get(node, 'cases');
+      if (cases === undefined || (isMap(cases) && cases.items.length === 0)) {
+        this.problem(this.keyRange(node, 'switch')!, 'missing-cases', `switch step \`${id}\` has no \`cases:\`; map each value to a step id, \`end\` or \`fail\` (cases: { billing: billing_reply }) — with only somewhere to go, use \`next:\` instead`, id);
+      }
+    }
+    if (kind === 'input') this.checkDefault(node, undefined, id);
+  }
+
+  /** A `default` the input's own `type` or `choices` rule out would otherwise be used as is. */
+  private checkDefault(def: YAMLMap, type: InputType | undefined, stepId?: string): void {
+    const node = this.get(def, 'default');
+    if (node === undefined) return;
+    const choices = this.value(this.get(def, 'choices'));
+    const why = defaultProblem(this.value(node), type, Array.isArray(choices) ? choices : undefined);
+    if (why) this.problem(this.range(node), 'invalid-default', why, stepId);
   }
 
   // ─── Small readers ───────────────────────────────────────────────────────
@@ -432,7 +451,7 @@ class Builder {
 
   private value(node: Node | undefined | null): unknown {
     if (!node) return undefined;
-    return isScalar(node) ? node.value : node.toJS(this.doc);
+    return isScalar(node) ? node.value : node.toJS(this.doc, TO_JS_OPTIONS);
   }
 
   private string(node: Node | undefined): string | undefined {
@@ -455,6 +474,9 @@ class Builder {
     const ms = parseDuration(this.value(node));
     if (ms === undefined) {
       this.problem(this.range(node), 'invalid-duration', `\`${key}\` must be a duration such as \`30s\`, \`2m\` or \`500ms\` (or a number of seconds)`, stepId);
+    } else if (ms > MAX_DURATION_MS) {
+      this.problem(this.range(node), 'invalid-duration', `\`${key}\` can be at most \`576h\` (24 days): a longer timer cannot be kept`, stepId);
+      return undefined;
     }
     return ms;
   }
@@ -470,9 +492,16 @@ class Builder {
     if (typeof value === 'boolean' || typeof value === 'number') return { source: String(value), range: this.range(node) };
     if (typeof value !== 'string') return undefined;
     // Authors sometimes wrap an expression in `{{ }}` out of habit; accept it.
-    const trimmed = value.trim();
-    const unwrapped = /^\{\{([\s\S]*)\}\}$/.exec(trimmed)?.[1]?.trim() ?? trimmed;
-    return { source: unwrapped, range: this.locate(node!, value, unwrapped) };
+    let start = value.length - value.trimStart().length;
+    let end = value.trimEnd().length;
+    const wrapped = /^\{\{([\s\S]*)\}\}$/.exec(value.slice(start, end));
+    if (wrapped) {
+      const inner = wrapped[1];
+      end = end - 2 - (inner.length - inner.trimEnd().length);
+      start = start + 2 + (inner.length - inner.trimStart().length);
+      if (end < start) end = start;
+    }
+    return this.exprIn(node!, value, start, end);
   }
 
   private template(node: Node | undefined): Template | undefined {
@@ -482,26 +511,48 @@ class Builder {
     const range = this.range(node);
     const split = splitTemplate(source);
     if (split.error) {
-      this.problem(this.locateOffset(node!, source, split.error.offset, 2), 'template-syntax', split.error.message);
+      this.problem(this.rangeIn(node!, source, split.error.offset, split.error.offset + 2), 'template-syntax', split.error.message);
       return { source, parts: [{ text: source }], range };
     }
-    let searchFrom = 0;
-    const raw = this.source.text.slice(range.offset, range.endOffset);
-    const parts = split.parts.map((part) => {
-      if (part.text !== undefined) return { text: part.text };
-      const expr = part.expr!;
-      // Find the expression in the raw YAML so ranges survive quoting and block scalars;
-      // search after its `{{`, so that text before it which reads the same is not taken for it.
-      const open = raw.indexOf('{{', searchFrom);
-      const at = raw.indexOf(expr.source, open === -1 ? searchFrom : open + 2);
-      let exprRange = range;
-      if (at !== -1) {
-        searchFrom = at + expr.source.length;
-        exprRange = this.source.range(range.offset + at, range.offset + at + expr.source.length);
-      }
-      return { expr: { source: expr.source, range: exprRange } };
-    });
+    const parts = split.parts.map((part) => (part.text !== undefined ? { text: part.text } : { expr: this.exprIn(node!, source, part.expr!.start, part.expr!.end) }));
     return { source, parts, range };
+  }
+
+  /** The expression `value.slice(start, end)` of a scalar, located in the file character by character. */
+  private exprIn(node: Node, value: string, start: number, end: number): Expr {
+    const source = value.slice(start, end);
+    const offsets = this.offsetsOf(node, value);
+    if (offsets === 'as-is') {
+      const at = this.range(node).offset;
+      return { source, range: this.source.range(at + start, at + end) };
+    }
+    if (!offsets) return { source, range: this.range(node) };
+    const own = offsets.slice(start, end);
+    own.push(end > start ? offsets[end - 1] + 1 : offsets[start]);
+    return { source, range: this.source.range(own[0], own[own.length - 1]), offsets: own };
+  }
+
+  /** The range of `value.slice(start, end)` inside a scalar whose value is `value`. */
+  private rangeIn(node: Node, value: string, start: number, end: number): SourceRange {
+    const expr = this.exprIn(node, value, start, end);
+    return expr.range;
+  }
+
+  /**
+   * Where each character of a scalar's value is in the file: `as-is` when the file holds
+   * the value verbatim (a plain one-line scalar), undefined when it cannot be told (an
+   * alias, a value that is not text).
+   */
+  private offsetsOf(node: Node, value: string): number[] | 'as-is' | undefined {
+    if (!isScalar(node) || !node.range) return undefined;
+    const cached = this.offsetCache.get(node);
+    if (cached !== undefined || this.offsetCache.has(node)) return cached;
+    const [from, to] = node.range;
+    const raw = this.source.text.slice(from, to);
+    let offsets: number[] | 'as-is' | undefined = 'as-is';
+    if (raw !== value) offsets = typeof node.value === 'string' ? scalarOffsets(value, raw, node.type)?.map((o) => o + from) : undefined;
+    this.offsetCache.set(node, offsets);
+    return offsets;
   }
 
   private templateValue(node: Node | undefined | null): TemplateValue {
@@ -521,24 +572,6 @@ class Builder {
 
   private emptyTemplate(range: SourceRange): Template {
     return { source: '', parts: [], range };
-  }
-
-  /** The range of `inner` inside a scalar whose value is `value`. */
-  private locate(node: Node, value: string, inner: string): SourceRange {
-    const index = value.indexOf(inner);
-    return this.locateOffset(node, value, Math.max(0, index), inner.length);
-  }
-
-  private locateOffset(node: Node, value: string, offset: number, length: number): SourceRange {
-    const range = this.range(node);
-    const raw = this.source.text.slice(range.offset, range.endOffset);
-    const needle = value.slice(offset, offset + Math.max(length, 1));
-    // The n-th occurrence in the value is the n-th in the raw text: quoting changes escapes, not `{{`.
-    let nth = 0;
-    for (let i = value.indexOf(needle); needle && i !== -1 && i < offset; i = value.indexOf(needle, i + 1)) nth++;
-    let at = raw.indexOf(needle);
-    while (at !== -1 && nth-- > 0) at = raw.indexOf(needle, at + 1);
-    return at === -1 ? range : this.source.range(range.offset + at, range.offset + at + length);
   }
 
   private problem(range: SourceRange, code: ProblemCode, message: string, stepId?: string): void {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkWorkflow, formatProblem, hasErrors } from '../index';
+import { CachedWorkflowFiles, readTextSync } from '../workflow-files';
 import { runWorkflow, type RunOptions } from '../run';
 import type { RunResult, Workflow } from '../types';
 import { readTrace, type TraceContents } from './read';
@@ -69,7 +70,7 @@ export async function planResume(tracePath: string, options: PlanOptions = {}): 
     const file = started.workflowPath ?? path.resolve(started.workflow.file);
     if (!existsSync(file)) throw new ResumeError('workflow-missing', `run ${started.runId} ran ${file}, which no longer exists; name the workflow file to resume it with`);
     workflowText = await fs.readFile(file, 'utf8');
-    const checked = checkWorkflow(workflowText, file, { workflowExists: (uses, from) => existsSync(path.resolve(path.dirname(from), uses)) });
+    const checked = checkWorkflow(workflowText, file, { files: new CachedWorkflowFiles(readTextSync) });
     if (!checked.workflow || hasErrors(checked.problems)) {
       throw new ResumeError('workflow-invalid', `${file} has errors; fix them to resume run ${started.runId}:\n${checked.problems.filter((p) => p.severity === 'error').map(formatProblem).join('\n')}`);
     }

@@ -18,6 +18,7 @@ import { allSteps, checkWorkflow, evaluate, type Expr, type Template, type Templ
 import { ExpressionError } from '../../../src/engine/expressions';
 import { celExpression, celJunk, cleanWorkflow, mutate, mutation, stringifyOptions, toYaml, workflowObject } from './arbitraries';
 import { assertWellFormed } from './invariants';
+import { existing } from '../loader/files';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x0c4e57a7);
 const SCALE = Math.max(1, Number(process.env.FUZZ_RUNS ?? 1));
@@ -26,10 +27,10 @@ const FILE = 'fuzz.workflow.yaml';
 const EXAMPLES_DIR = join(__dirname, '../../../examples');
 
 /** `uses:` paths with "missing" in them do not exist, so `workflow-not-found` is exercised too. */
-const workflowExists = (path: string) => !path.includes('missing');
+const files = existing((path) => !path.includes('missing'));
 
 function check(text: string) {
-  const result = checkWorkflow(text, FILE, { workflowExists });
+  const result = checkWorkflow(text, FILE, { files });
   assertWellFormed(text, FILE, result);
   return result;
 }
