@@ -418,7 +418,7 @@ class Builder {
     if (kind === 'switch') {
       const cases = this.get(node, 'cases');
       if (cases === undefined || (isMap(cases) && cases.items.length === 0)) {
-        this.problem(this.keyRange(node, 'switch')!, 'missing-cases', `switch step \`${id}\` has no \`cases:\`; map each value to a step id, \`end\` or \`fail\` (cases: { billing: billing_reply }) — with only somewhere to go, use \`next:\` instead`, id);
+        this.problem(this.keyRange(node, 'switch')!, 'missing-cases', `switch step \`${id}\` has no \`cases:\`; add \`cases:\` that map the switch's values to step ids, \`end\` or \`fail\` (to always go one way, use \`next:\` instead of a switch)`, id);
       }
     }
     if (kind === 'input') this.checkDefault(node, undefined, id);

@@ -62,7 +62,7 @@ export function defaultProblem(value: unknown, type: InputType | undefined, choi
     return `this default is ${describe(value)}, but the input's \`type\` is \`${type}\`; write ${TYPE_WORDS[type]}, or change \`type\``;
   }
   if (choices && !choices.some((choice) => sameValue(choice, value))) {
-    return `this default is not one of the \`choices\` (${choices.map((c) => `\`${JSON.stringify(c)}\``).join(', ')}); pick one of them, or add it to \`choices\``;
+    return `this default is not one of the \`choices\` (${choices.map((c) => `\`${typeof c === 'string' ? c : JSON.stringify(c)}\``).join(', ')}); pick one of them, or add it to \`choices\``;
   }
   return undefined;
 }

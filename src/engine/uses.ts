@@ -57,10 +57,9 @@ export function subWorkflowProblems(workflow: Workflow, step: WorkflowStep, file
   }
   const cycle = cycleBack(found.info, files, files.identify(workflow.file));
   if (cycle) {
-    const chain = [step.uses.path, ...cycle.slice(1).map((info) => baseName(info.file))].map((name) => `\`${name}\``).join(', which uses ');
-    problems.push(
-      problem(step.uses.range, 'uses-cycle', `${chain}, which uses this file again: a run would nest workflows without end; remove one of these \`uses:\``),
-    );
+    const [first, ...via] = [step.uses.path, ...cycle.slice(1, -1).map((info) => baseName(info.file))].map((name) => `\`${name}\``);
+    const how = cycle.length === 1 ? `${first} is this file itself` : `${first}${via.map((name) => ` uses ${name}, which`).join('')} uses this file again`;
+    problems.push(problem(step.uses.range, 'uses-cycle', `${how}: a run would nest workflows without end; remove one of these \`uses:\``));
   }
   return problems;
 }
