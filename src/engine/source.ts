@@ -55,36 +55,53 @@ export function scalarOffsets(value: string, raw: string, type: string | undefin
     const newline = raw.indexOf('\n');
     at = newline === -1 ? raw.length : newline + 1;
   }
-  const isSpace = (ch: string | undefined) => ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r';
+  const isSpace = (ch: string | undefined) => ch !== undefined && /\s/.test(ch);
+  /** The length of the white space token at `at`: a space, tab or line break, or an escape that writes one. */
+  const spaceToken = (from: number): number => {
+    if (isSpace(raw[from])) return 1;
+    if (!doubleQuoted || raw[from] !== '\\') return 0;
+    const letter = raw[from + 1];
+    if (letter === '\n' || letter === '\r') return 2;
+    const hex = HEX_LENGTHS[letter];
+    if (hex !== undefined) return isSpace(String.fromCodePoint(parseInt(raw.slice(from + 2, from + 2 + hex), 16) || 0x21)) ? 2 + hex : 0;
+    return isSpace(ESCAPES[letter]) ? 2 : 0;
+  };
   for (let i = 0; i < value.length; ) {
     const ch = value[i];
+    if (isSpace(ch)) {
+      // A run of white space: folding, indentation and escapes change it, so the run in
+      // the value is lined up with the whole run in the text; what follows is exact again.
+      let end = i;
+      while (end < value.length && isSpace(value[end])) end++;
+      const runStart = at;
+      for (let length = spaceToken(at); length > 0; length = spaceToken(at)) at += length;
+      if (at === runStart) return undefined;
+      for (let k = i; k < end; k++) offsets.push(Math.min(runStart + (k - i), at - 1));
+      i = end;
+      continue;
+    }
     if (at >= raw.length) return undefined;
     if (doubleQuoted && raw[at] === '\\') {
       const letter = raw[at + 1];
       if (letter === '\n' || letter === '\r') {
         // An escaped line break joins the lines without a space.
         at += 2;
-        while (isSpace(raw[at])) at++;
         continue;
       }
       const hex = HEX_LENGTHS[letter];
       if (hex !== undefined) {
         const decoded = String.fromCodePoint(parseInt(raw.slice(at + 2, at + 2 + hex), 16));
-        if (value.startsWith(decoded, i)) {
-          for (let k = 0; k < decoded.length; k++) offsets.push(at);
-          i += decoded.length;
-          at += 2 + hex;
-          continue;
-        }
-        return undefined;
-      }
-      if (ESCAPES[letter] === ch) {
-        offsets.push(at);
-        i++;
-        at += 2;
+        if (!value.startsWith(decoded, i)) return undefined;
+        for (let k = 0; k < decoded.length; k++) offsets.push(at);
+        i += decoded.length;
+        at += 2 + hex;
         continue;
       }
-      return undefined;
+      if (ESCAPES[letter] !== ch) return undefined;
+      offsets.push(at);
+      i++;
+      at += 2;
+      continue;
     }
     if (singleQuoted && ch === "'" && raw[at] === "'" && raw[at + 1] === "'") {
       offsets.push(at);
@@ -92,17 +109,16 @@ export function scalarOffsets(value: string, raw: string, type: string | undefin
       at += 2;
       continue;
     }
-    if (raw[at] === ch || (isSpace(ch) && isSpace(raw[at]))) {
+    if (raw[at] === ch) {
       offsets.push(at);
       i++;
       at++;
       continue;
     }
-    if (isSpace(raw[at])) {
-      at++;
-      continue;
-    }
-    return undefined;
+    // White space the value does not have: indentation, or a line break folded away.
+    const skip = spaceToken(at);
+    if (skip === 0) return undefined;
+    at += skip;
   }
   offsets.push(at);
   return offsets;
