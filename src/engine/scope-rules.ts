@@ -8,9 +8,9 @@
  *   transitions leads to it. Branches of one `parallel` run together and cannot read
  *   each other; a `parallel` step reads its branches only in `check` and `fail`,
  *   which are evaluated once they have finished.
- * - A step always reads itself: before it runs (`if`, `for_each`, its prompt…),
- *   `steps.<self>` is its previous visit's result (status `pending` on the first visit);
- *   in `check` and `fail`, evaluated after it ran, it is this visit's result.
+ * - A step always reads itself: until it has finished (`if`, `for_each`, its prompt,
+ *   `check`…), `steps.<self>` is its previous visit's result (status `pending` on the
+ *   first visit); in `fail`, rendered after it ran, it is this visit's result.
  * - A step no path reaches yet (typically one just added after a `switch`) reads the
  *   steps above it in the file, so that completion helps while it is being wired in; the
  *   analyzer says separately that it can never run.
@@ -38,8 +38,8 @@ export type Readability = { readable: true } | { readable: false; why: string };
 /** The scope of an expression written in `field` of `step` (no step: `outputs:` or a worker). */
 export function scopeAt(workflow: Workflow, step: Step | undefined, field: ExpressionField): ExpressionScope {
   if (!step) return { field, inMap: false, hasOutput: false };
-  // `if` and `for_each` are evaluated once, before the items; the rest once per item.
-  let inMap = step.forEach !== undefined && field !== 'if' && field !== 'for_each';
+  // `if` and `for_each` are evaluated once, before the items, and `fail` once, after them; the rest once per item.
+  let inMap = step.forEach !== undefined && field !== 'if' && field !== 'for_each' && field !== 'fail';
   for (let parent = parentOf(workflow, step); parent && !inMap; parent = parentOf(workflow, parent)) inMap = parent.forEach !== undefined;
   return { step, field, inMap, hasOutput: field === 'check' };
 }
