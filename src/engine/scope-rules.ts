@@ -16,7 +16,7 @@
  *   analyzer says separately that it can never run.
  * - In `outputs:` and in workers' `system`, every step may have run.
  */
-import { allSteps, Reachability, topLevelOf } from './graph';
+import { allSteps, edges, Reachability, topLevelOf } from './graph';
 import type { Step, Workflow } from './types';
 
 /** Which of a step's keys an expression is written in, as far as scope is concerned. */
@@ -59,6 +59,23 @@ export interface ReadContext {
  * `steps.<target.id>`, and why not.
  */
 export function canRead(workflow: Workflow, from: Step | undefined, target: Step, context: ReadContext): Readability {
+  const { reach } = graphOf(workflow);
+  return verdict(workflow, from, target, context, (targetTop, fromTop) => reach.canReach(targetTop, fromTop));
+}
+
+/**
+ * Every step an expression at `scope` may read, in file order: `canRead` for each step,
+ * with the steps that lead to `scope.step` found in one backward search instead of one
+ * forward search per step (completion asks this of 2,000-step files on a keystroke).
+ */
+export function readableSteps(workflow: Workflow, scope: ExpressionScope): Step[] {
+  const from = scope.step;
+  const before = from ? ancestorsOf(workflow, topLevelOf(workflow, from).id) : new Set<string>();
+  return allSteps(workflow.steps).filter((target) => verdict(workflow, from, target, scope, (targetTop) => before.has(targetTop)).readable);
+}
+
+/** The rule itself; `leadsTo(a, b)`: a path of one or more transitions goes from top-level step `a` to `b`. */
+function verdict(workflow: Workflow, from: Step | undefined, target: Step, context: ReadContext, leadsTo: (targetTop: string, fromTop: string) => boolean): Readability {
   if (!from || target.id === from.id) return READABLE;
   const after = context.field === 'check' || context.field === 'fail';
   if (isInside(workflow, target, from)) {
@@ -73,15 +90,26 @@ export function canRead(workflow: Workflow, from: Step | undefined, target: Step
       ? { readable: false, why: `\`${target.id}\` is still running while its branch \`${from.id}\` runs; read it in a step after \`${fromTop.id}\`` }
       : { readable: false, why: `\`${target.id}\` runs at the same time as \`${from.id}\` (both are in \`${fromTop.id}\`); read it in a step after \`${fromTop.id}\`` };
   }
-  const { reach, reachable, order } = graphOf(workflow);
-  if (reach.canReach(targetTop.id, fromTop.id)) return READABLE;
+  if (leadsTo(targetTop.id, fromTop.id)) return READABLE;
+  const { reachable, order } = graphOf(workflow);
   if (!reachable.has(fromTop.id) && (order.get(targetTop.id) ?? Infinity) < (order.get(fromTop.id) ?? -1)) return READABLE;
   return { readable: false, why: `step \`${target.id}\` cannot have run before \`${from.id}\`: no path leads from it to here — move \`${target.id}\` earlier or read it in a later step` };
 }
 
-/** Every step an expression at `scope` may read, in file order. */
-export function readableSteps(workflow: Workflow, scope: ExpressionScope): Step[] {
-  return allSteps(workflow.steps).filter((target) => canRead(workflow, scope.step, target, scope).readable);
+/** The top-level steps from which a path of one or more transitions leads to `topId`. */
+function ancestorsOf(workflow: Workflow, topId: string): Set<string> {
+  const { predecessors } = graphOf(workflow);
+  const seen = new Set<string>();
+  const stack = [topId];
+  while (stack.length > 0) {
+    for (const from of predecessors.get(stack.pop()!) ?? []) {
+      if (!seen.has(from)) {
+        seen.add(from);
+        stack.push(from);
+      }
+    }
+  }
+  return seen;
 }
 
 const READABLE: Readability = { readable: true };
@@ -102,6 +130,8 @@ interface Graph {
   reachable: Set<string>;
   /** Top-level step id → its position in the file. */
   order: Map<string, number>;
+  /** Top-level step id → the top-level steps with a transition to it. */
+  predecessors: Map<string, string[]>;
 }
 
 // A workflow is immutable once loaded: its graph is built once, on the first question.
@@ -112,7 +142,10 @@ export function graphOf(workflow: Workflow): Graph {
   if (!graph) {
     const reach = new Reachability(workflow);
     const first = workflow.steps[0];
+    const predecessors = new Map<string, string[]>(workflow.steps.map((step) => [step.id, []]));
+    for (const edge of edges(workflow)) if (predecessors.has(edge.from)) predecessors.get(edge.to)?.push(edge.from);
     graph = {
+      predecessors,
       reach,
       reachable: first ? reach.reachableFrom(first.id) : new Set(),
       order: new Map(workflow.steps.map((step, index) => [step.id, index])),

@@ -123,7 +123,7 @@ describe('the analyzer and canRead agree', () => {
       reads: fc.array(fc.integer({ min: 0, max: n - 1 }), { minLength: n, maxLength: n }),
     }),
   );
-  test('future-step-ref is reported exactly where canRead says no', () => {
+  test('future-step-ref is reported exactly where canRead says no, and completion lists what it says yes to', () => {
     fc.assert(
       fc.property(shape, ({ n, next, reads }) => {
         const lines = ['name: Generated', 'steps:'];
@@ -138,6 +138,10 @@ describe('the analyzer and canRead agree', () => {
         for (let i = 0; i < n; i++) {
           const verdict = canRead(workflow, step(workflow, `s${i}`), step(workflow, `s${reads[i]}`), { field: 'body' });
           assert.equal(reported.has(`s${i}`), !verdict.readable, `s${i} reads s${reads[i]}`);
+          // Completion's list (one backward search) is canRead asked of every step (one forward search each).
+          const scope = scopeAt(workflow, step(workflow, `s${i}`), 'body');
+          const each = workflow.steps.filter((target) => canRead(workflow, scope.step, target, scope).readable).map((t) => t.id);
+          assert.deepEqual(readableSteps(workflow, scope).map((t) => t.id), each);
         }
       }),
       { numRuns: 300 },
