@@ -165,6 +165,17 @@ class Analyzer {
 
   private expression(expr: Expr, context: Context): void {
     try {
+      this.checkExpression(expr, context);
+    } catch (error) {
+      // A very long flat chain (`a + b + …`, thousands of terms) is deeper than the call
+      // stack of the parser or the checker: say so where it is, instead of crashing.
+      if (!(error instanceof RangeError)) throw error;
+      this.report(expr.range, 'expression-syntax', 'this expression is too long or too deeply nested to check; split it over several `set:` steps', context.step);
+    }
+  }
+
+  private checkExpression(expr: Expr, context: Context): void {
+    try {
       compile(expr);
     } catch (error) {
       if (error instanceof ExpressionError) {
