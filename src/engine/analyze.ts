@@ -27,8 +27,6 @@ export function analyzeWorkflow(workflow: Workflow, options: AnalyzeOptions = {}
   return new Analyzer(workflow, options).run();
 }
 
-type Context = ExpressionScope;
-
 class Analyzer {
   private readonly problems: Problem[] = [];
   private readonly steps: Step[];
@@ -141,7 +139,7 @@ class Analyzer {
     }
   }
 
-  private templateValue(value: TemplateValue | undefined, context: Context): void {
+  private templateValue(value: TemplateValue | undefined, context: ExpressionScope): void {
     if (!value) return;
     switch (value.kind) {
       case 'template':
@@ -158,12 +156,12 @@ class Analyzer {
     }
   }
 
-  private template(template: Template | undefined, context: Context): void {
+  private template(template: Template | undefined, context: ExpressionScope): void {
     if (!template) return;
     for (const part of template.parts) if ('expr' in part) this.expression(part.expr, context);
   }
 
-  private expression(expr: Expr, context: Context): void {
+  private expression(expr: Expr, context: ExpressionScope): void {
     try {
       this.checkExpression(expr, context);
     } catch (error) {
@@ -174,7 +172,7 @@ class Analyzer {
     }
   }
 
-  private checkExpression(expr: Expr, context: Context): void {
+  private checkExpression(expr: Expr, context: ExpressionScope): void {
     try {
       compile(expr);
     } catch (error) {
@@ -242,7 +240,7 @@ class Analyzer {
     }
   }
 
-  private inScope(variable: ScopeVariable, context: Context): boolean {
+  private inScope(variable: ScopeVariable, context: ExpressionScope): boolean {
     switch (variable) {
       case 'inputs':
       case 'steps':
@@ -259,8 +257,8 @@ class Analyzer {
     }
   }
 
-  private scopeMessage(variable: string, context: Context): string {
-    if (variable === 'item' || variable === 'index') return `\`${variable}\` exists only in a step with \`for_each\``;
+  private scopeMessage(variable: string, context: ExpressionScope): string {
+    if (variable === 'item' || variable === 'index') return `\`${variable}\` exists only in a step with \`for_each\` (not in its own \`if\`, \`for_each\` and \`fail\`) and in the branches of a \`parallel\` step with \`for_each\``;
     if (variable === 'output') {
       return context.step
         ? `\`output\` exists only in \`check\`; elsewhere write \`steps.${context.step.id}.output\``
@@ -271,7 +269,7 @@ class Analyzer {
   }
 
   /** Why `target`'s result cannot exist when the expression is evaluated, or undefined when it can. */
-  private cannotHaveRun(target: Step, context: Context): string | undefined {
+  private cannotHaveRun(target: Step, context: ExpressionScope): string | undefined {
     const verdict = canRead(this.workflow, context.step, target, context);
     return verdict.readable ? undefined : verdict.why;
   }
