@@ -4,15 +4,14 @@
  */
 import * as vscode from 'vscode';
 import { formatSeconds } from '../language/hover';
-import type { WorkflowRunManager } from './manager';
-import type { WorkflowRunSession } from './run-session';
+import type { RunSession, RunSessions } from './session';
 
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('orchestrate.run', vscode.StatusBarAlignment.Left, 50);
   private ticker: NodeJS.Timeout | undefined;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly runs: WorkflowRunManager) {
+  constructor(private readonly runs: RunSessions) {
     this.item.name = 'Orchestrate run';
     this.item.command = 'orchestrate.run.show';
     this.subscription = runs.onDidChange(() => this.update());
@@ -39,19 +38,19 @@ export class RunStatusBar implements vscode.Disposable {
     this.render(session);
   }
 
-  private render(session: WorkflowRunSession): void {
+  private render(session: RunSession): void {
     const elapsed = formatSeconds(Date.now() - session.startedAt);
     const name = session.workflow.name;
     const end = session.events.at(-1);
     if (!session.ended) {
       const step = session.runningStep;
-      this.item.text = session.paused ? `$(debug-pause) ${name}: paused before ${session.status.pausedBefore}` : `$(sync~spin) ${name}${step ? `: ${step}` : ''} · ${elapsed}`;
+      this.item.text = session.paused ? `$(debug-pause) ${name}: paused before ${session.state.pausedBefore}` : `$(sync~spin) ${name}${step ? `: ${step}` : ''} · ${elapsed}`;
       this.item.backgroundColor = undefined;
     } else if (end?.type === 'run.completed') {
       this.item.text = `$(check) ${name} · ${formatSeconds(end.durationMs)}`;
       this.item.backgroundColor = undefined;
     } else {
-      this.item.text = `$(error) ${name} ${end?.type === 'run.cancelled' ? 'stopped' : 'failed'}`;
+      this.item.text = `$(error) ${name} ${end?.type === 'run.cancelled' ? 'cancelled' : 'failed'}`;
       this.item.backgroundColor = end?.type === 'run.failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     }
     this.item.tooltip = `Orchestrate run ${session.runId} (${session.mode}) — click to show it`;
