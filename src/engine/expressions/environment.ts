@@ -1,6 +1,6 @@
 /**
  * The CEL environment every workflow expression runs in: the names in scope, the
- * number rule (docs/language-numbers.md) and `matches()` on RE2.
+ * number rule (docs/language.md, "Numbers") and `matches()` on RE2.
  */
 import { Environment, EvaluationError, type ASTNode } from '@marcbachmann/cel-js';
 import { PatternError, regexMatches } from './regex';

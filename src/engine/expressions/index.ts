@@ -2,7 +2,7 @@
  * CEL expressions and `{{ }}` templates. CEL is side-effect free and always
  * terminates, blocks prototype access, and gives type errors before a run; the
  * engine never uses `eval` or `new Function`. How numbers behave is written in
- * docs/language-numbers.md.
+ * docs/language.md, "Numbers".
  */
 export { SCOPE_VARIABLES, MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_NODES, type ScopeVariable } from './environment';
 export { ExpressionError } from './errors';

@@ -27,7 +27,7 @@ export function celMap(entries: Iterable<readonly [string, unknown]> = []): Map<
 
 /**
  * JSON data as CEL sees it: objects become Maps, and every number is a CEL double
- * (docs/language-numbers.md); ints in a scope (`index`, `attempts`) are set as BigInt
+ * (docs/language.md, "Numbers"); ints in a scope (`index`, `attempts`) are set as BigInt
  * by whoever builds it. Below MAX_VALUE_DEPTH a value is kept whole behind a marker,
  * so the recursion here is bounded whatever a reply holds.
  */
