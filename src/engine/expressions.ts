@@ -4,6 +4,7 @@
  * engine never uses `eval` or `new Function`.
  */
 import { Environment, type ASTNode, type ParseResult } from '@marcbachmann/cel-js';
+import { EngineError } from './errors';
 import type { Expr, SourceRange, Template, TemplateValue } from './types';
 
 /** The names an expression may use; which of them are in scope depends on where it is written. */
@@ -20,15 +21,17 @@ const environment = new Environment({ unlistedVariablesAreDyn: false, homogeneou
   .registerVariable('run', 'map');
 
 /** An error in an expression, located in the workflow file. */
-export class ExpressionError extends Error {
+export class ExpressionError extends EngineError {
+  override name = 'ExpressionError';
+  declare readonly range: SourceRange;
+
   constructor(
     message: string,
     readonly kind: 'syntax' | 'type' | 'evaluation',
-    readonly range: SourceRange,
+    range: SourceRange,
     readonly expression: string,
   ) {
-    super(message);
-    this.name = 'ExpressionError';
+    super({ code: 'expression', message, range });
   }
 }
 

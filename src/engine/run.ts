@@ -5,9 +5,10 @@
  */
 import { systemClock } from './clock';
 import { RunControl, CancelledError } from './control';
-import { describe, ExpressionError, evaluate, evaluateCondition, renderText, setEntry, renderValue, stringify, toCel, type Scope } from './expressions';
+import { describe, evaluate, evaluateCondition, renderText, setEntry, renderValue, stringify, toCel, type Scope } from './expressions';
 import { coerce, resolveInputs } from './inputs';
 import { decideNext, type StepOutcome } from './next';
+import { isRetryable as isEngineErrorRetryable, partialOf, retryAfterOf, toErrorInfo as engineErrorInfo } from './errors';
 import { compileSchema } from './providers/structured';
 import {
   TRACE_SCHEMA_VERSION,
@@ -683,33 +684,13 @@ function itemKey(stepId: string, index: number | undefined): string {
   return index === undefined ? stepId : `${stepId}#${index}`;
 }
 
-/** Errors from providers carry `code`, `retryable` and `partialOutput`; anything else is unexpected. */
-export function toErrorInfo(error: unknown, stepId?: string): ErrorInfo {
-  if (error instanceof StepError) return error.info;
-  if (error instanceof ExpressionError) return { code: 'expression', stepId, message: error.message, range: error.range };
-  if (error instanceof Error) {
-    const info: ErrorInfo = { code: typeof (error as { code?: unknown }).code === 'string' ? (error as unknown as { code: string }).code : 'error', message: error.message, stepId };
-    if (error.cause !== undefined) info.cause = toErrorInfo(error.cause);
-    return info;
-  }
-  return { code: 'error', message: String(error), stepId };
+/** A `StepError` carries its own `ErrorInfo` and verdict; everything else goes by the engine's error model. */
+function toErrorInfo(error: unknown, stepId?: string): ErrorInfo {
+  return error instanceof StepError ? error.info : engineErrorInfo(error, stepId);
 }
 
 function isRetryable(error: unknown): boolean {
-  if (error instanceof StepError) return error.retryable;
-  if (error instanceof ExpressionError) return false;
-  const flag = (error as { retryable?: unknown } | null)?.retryable;
-  return typeof flag === 'boolean' ? flag : true;
-}
-
-function retryAfterOf(error: unknown): number {
-  const after = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-  return typeof after === 'number' && after > 0 ? after : 0;
-}
-
-function partialOf(error: unknown): string | undefined {
-  const partial = (error as { partialOutput?: unknown } | null)?.partialOutput;
-  return typeof partial === 'string' && partial !== '' ? partial : undefined;
+  return error instanceof StepError ? error.retryable : isEngineErrorRetryable(error);
 }
 
 function ordinal(n: number): string {

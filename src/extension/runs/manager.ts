@@ -101,7 +101,7 @@ export class WorkflowRunManager implements RunManager, vscode.Disposable {
       const result: StepResult =
         status.state === 'succeeded'
           ? asStepResult(status)!
-          : { status: 'failed', output: null, attempts: status.attempt ?? 1, visits: 1, durationMs: status.durationMs, error: { code: 'failed', message: status.reason ?? 'failed' } };
+          : { status: 'failed', output: null, attempts: status.attempt ?? 1, visits: 1, durationMs: status.durationMs, error: { code: 'internal', message: status.reason ?? 'failed' } };
       return { result, runLabel: `run ${sessions[i].runId}` };
     }
     return undefined;
