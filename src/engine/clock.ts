@@ -66,16 +66,20 @@ export class SimulatedClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const timer = { at: this.current + ms, seq: this.seq++, resolve };
-      this.timers.push(timer);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.timers = this.timers.filter((t) => t !== timer);
-          reject(signal.reason);
+      const onAbort = (): void => {
+        this.timers = this.timers.filter((t) => t !== timer);
+        reject(signal!.reason);
+      };
+      const timer = {
+        at: this.current + ms,
+        seq: this.seq++,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
         },
-        { once: true },
-      );
+      };
+      this.timers.push(timer);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -97,6 +101,11 @@ export class SimulatedClock implements Clock {
   /** How many sleepers are waiting. */
   get pending(): number {
     return this.timers.length;
+  }
+
+  /** When the waiting sleepers wake, soonest first: lets a test wait for a particular timer to be set. */
+  get due(): number[] {
+    return this.timers.map((t) => t.at).sort((a, b) => a - b);
   }
 }
 

@@ -317,10 +317,11 @@ export class OpenAIProvider implements Provider {
       const attempt = new AbortController();
       const noHeaders = watchIdle(this.#clock, this.#timeoutMs, () => attempt.abort());
       try {
-        // Raced with the run's signal so that a cancel returns at once whatever the SDK is doing.
+        // Raced with the run's signal and the header timeout, so that either returns at once
+        // whatever the SDK is doing (it misses an abort that lands while it prepares the request).
         return await raceAbort(
           client.chat.completions.create(body, { signal: AbortSignal.any([signal, attempt.signal]), timeout: SDK_TIMEOUT_MS, maxRetries: 0 }),
-          runSignal,
+          AbortSignal.any([runSignal, attempt.signal]),
           (late) => late.controller.abort(),
         );
       } catch (caught) {

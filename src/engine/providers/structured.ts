@@ -4,7 +4,7 @@
  * into the system prompt; every provider's reply is parsed by the provider and checked
  * once, by the runner, with ajv ({@link validateReply}).
  */
-import Ajv, { type ValidateFunction } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { ChatMessage, ModelResponse } from '../types';
 import { BoundedMap } from './bounded-map';
@@ -91,12 +91,69 @@ function schemaError(source: ReplySource, text: string, why: string): ProviderEr
   });
 }
 
-/** Where the reply departs from the schema, e.g. `output.items[2] must be string`. */
+/** Where the reply departs from the schema, worded for a workflow's author: `` `items[2]` must be a string``. */
 function describeMismatch(validate: ValidateFunction): string {
-  return (validate.errors ?? [])
-    .slice(0, 5)
-    .map((e) => `${e.instancePath ? `output${e.instancePath.replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.')}` : 'the reply'} ${e.message ?? 'is invalid'}`)
-    .join('; ');
+  const errors = validate.errors ?? [];
+  const shown = errors.slice(0, 5).map(describeError);
+  if (errors.length > shown.length) shown.push(`and ${errors.length - shown.length} more`);
+  return shown.join('; ');
+}
+
+function describeError(error: ErrorObject): string {
+  const where = pathOf(error.instancePath);
+  const subject = where ? `\`${where}\`` : 'the reply';
+  const p = error.params as Record<string, unknown>;
+  const plural = (n: unknown, word: string): string => `${String(n)} ${word}${n === 1 ? '' : 's'}`;
+  switch (error.keyword) {
+    case 'type':
+      return `${subject} must be ${article(String(p.type))}`;
+    case 'required':
+      return `${subject} lacks the required field \`${String(p.missingProperty)}\``;
+    case 'additionalProperties':
+      return `${subject} has a field the schema does not allow: \`${String(p.additionalProperty)}\``;
+    case 'minLength':
+      return `${subject} must be at least ${plural(p.limit, 'character')} long`;
+    case 'maxLength':
+      return `${subject} must be at most ${plural(p.limit, 'character')} long`;
+    case 'minItems':
+      return `${subject} must have at least ${plural(p.limit, 'item')}`;
+    case 'maxItems':
+      return `${subject} must have at most ${plural(p.limit, 'item')}`;
+    case 'minimum':
+    case 'exclusiveMinimum':
+    case 'maximum':
+    case 'exclusiveMaximum': {
+      const bound = { minimum: 'at least', exclusiveMinimum: 'more than', maximum: 'at most', exclusiveMaximum: 'less than' }[error.keyword];
+      return `${subject} must be ${bound} ${String(p.limit)}`;
+    }
+    case 'enum':
+      return `${subject} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `${subject} must be ${JSON.stringify(p.allowedValue)}`;
+    case 'pattern':
+      return `${subject} must match the pattern ${String(p.pattern)}`;
+    case 'format':
+      return `${subject} must be a valid ${String(p.format)}`;
+    default:
+      return `${subject} does not satisfy the schema's \`${error.keyword}\``;
+  }
+}
+
+/** `/items/2/name` → `items[2].name`. */
+function pathOf(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = { object: 'an object', array: 'a list', string: 'a string', number: 'a number', integer: 'a whole number', boolean: 'true or false', null: 'null' };
+  return type
+    .split(',')
+    .map((t) => names[t] ?? t)
+    .join(' or ');
 }
 
 let ajvInstance: Ajv | undefined;
