@@ -571,9 +571,11 @@ function watchIdle(clock: Clock, ms: number, onIdle: () => void): { touch(): voi
   const wait = (delay: number): void => {
     clock.sleep(delay, stopped.signal).then(
       () => {
-        const idleFor = clock.now() - last;
-        if (idleFor >= ms) onIdle();
-        else wait(ms - idleFor);
+        const remaining = last + ms - clock.now();
+        // A sliver left over from floating-point arithmetic counts as none: waiting it out
+        // on a simulated clock would wake at the same instant, for ever.
+        if (remaining < 0.001) onIdle();
+        else wait(remaining);
       },
       () => undefined, // stopped
     );

@@ -506,6 +506,15 @@ describe('OpenAIProvider against the fake server', () => {
       await fake.waitForClientClose(chatRequests(fake)[0]!);
     });
 
+    test('the timeout fires at a time whose arithmetic rounds (974.86 + 300 − 974.86 < 300 in floating point)', async () => {
+      fake.script({ kind: 'stall' });
+      const clock = new SimulatedClock(974.8599720307872);
+      const call = rejection(provider({ timeoutMs: 300, maxRetries: 0, clock }).complete(request()));
+      await fake.waitForRequest(1);
+      await clock.advance(300);
+      assert.equal((await call).code, 'timeout');
+    });
+
     test('a server that never answers is retried by the client after a timeout, with backoff', async () => {
       fake.script({ kind: 'stall' });
       const clock = new SimulatedClock();
