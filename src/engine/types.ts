@@ -267,6 +267,8 @@ export interface ModelRequest {
   /**
    * The step's `mock:` reply for this call, already rendered. Only the mock
    * provider reads it; real providers ignore it.
+   * @deprecated The runner binds a `MockScript` to the run's providers instead
+   * (`withMockScript` in providers/mock-script.ts); this goes once run.ts does.
    */
   mock?: unknown;
 }

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main, type Io } from '../../src/cli/main';
 import { checkWorkflow, hasErrors, MockProvider, type ModelRequest, type ModelResponse, type Provider, type ProviderResolver, type Workflow } from '../../src/engine';
+import type { MockScript } from '../../src/engine/providers/mock-script';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -84,6 +85,17 @@ export class CountingProvider implements Provider {
   complete(request: ModelRequest): Promise<ModelResponse> {
     this.calls.push(request);
     return this.mock.complete(request);
+  }
+  /** The same provider for one run with `mock:` replies: calls are still counted here. */
+  withScript(script: MockScript): Provider {
+    const scripted = this.mock.withScript(script);
+    return {
+      id: this.id,
+      complete: (request) => {
+        this.calls.push(request);
+        return scripted.complete(request);
+      },
+    };
   }
   /** `stepId`, `stepId[index]` or `stepId@visit` per call, in order. */
   get steps(): string[] {

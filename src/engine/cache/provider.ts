@@ -1,5 +1,6 @@
 import { systemClock } from '../clock';
 import type { Clock, ModelRequest, ModelResponse, Provider, ProviderResolver } from '../types';
+import { isScriptable, type MockScript } from '../providers/mock-script';
 import { cacheKey } from './key';
 import { CACHE_ENTRY_VERSION, type CacheStore } from './store';
 
@@ -35,7 +36,7 @@ export interface CachingOptions {
 export function cachingProvider(inner: Provider, store: CacheStore, policy: CachePolicy, options: CachingOptions = {}): Provider {
   if (policy === 'off') return inner;
   const clock = options.clock ?? systemClock;
-  return {
+  const cached: Provider & { withScript?: (script: MockScript) => Provider } = {
     id: inner.id,
     async complete(request: ModelRequest): Promise<ModelResponse> {
       if (request.cache === false) return inner.complete(request);
@@ -55,6 +56,9 @@ export function cachingProvider(inner: Provider, store: CacheStore, policy: Cach
       return { ...response, cache: { hit: false, key } };
     },
   };
+  // A run with `mock:` replies answers from the workflow file, not from a model: nothing to cache.
+  if (isScriptable(inner)) cached.withScript = (script) => inner.withScript(script);
+  return cached;
 }
 
 export interface CachingResolverOptions extends CachingOptions {

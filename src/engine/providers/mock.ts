@@ -1,16 +1,20 @@
 /**
  * The mock provider: no key, no network, deterministic. The same request gets the
  * same reply; a structured step gets a value valid against its schema; a step's
- * `mock:` scripts the reply. Replies stream word by word over `delayMs`.
+ * `mock:` scripts the reply (see {@link MockScript}). Replies stream word by word
+ * over `delayMs`.
  */
 import { systemClock } from '../clock';
 import { EngineError } from '../errors';
 import type { Clock, ModelRequest, ModelResponse, Provider } from '../types';
+import type { MockScript } from './mock-script';
 
 export interface MockProviderOptions {
   /** Total time a reply takes, spread over its streamed chunks. */
   delayMs?: number;
   clock?: Clock;
+  /** One run's `mock:` replies (see {@link MockProvider.withScript}). */
+  script?: MockScript;
 }
 
 /** A failure the mock raises when a step's `mock:` is `{ $error: "…" }`: for trying retries and `on_failure`. */
@@ -25,14 +29,23 @@ export class MockProvider implements Provider {
   readonly id = 'mock';
   private readonly delayMs: number;
   private readonly clock: Clock;
+  private readonly script?: MockScript;
 
   constructor(options: MockProviderOptions = {}) {
     this.delayMs = options.delayMs ?? 0;
     this.clock = options.clock ?? systemClock;
+    this.script = options.script;
+  }
+
+  /** This provider for one run: the same timing, answering with the run's `mock:` replies. */
+  withScript(script: MockScript): MockProvider {
+    return new MockProvider({ delayMs: this.delayMs, clock: this.clock, script });
   }
 
   async complete(request: ModelRequest): Promise<ModelResponse> {
-    const scripted = request.mock;
+    // Taken before any wait: the entry belongs to this call, whatever else runs meanwhile.
+    const fromScript = this.script?.take(request);
+    const scripted = fromScript ? fromScript.reply : request.mock;
     if (isErrorScript(scripted)) {
       if (this.delayMs > 0) await this.clock.sleep(this.delayMs, request.signal);
       throw new MockError(String(scripted.$error));
