@@ -133,9 +133,18 @@ export function toErrorInfo(error: unknown, stepId?: string): ErrorInfo {
     if (error.cause !== undefined) info.cause = toErrorInfo(error.cause);
     return info;
   }
-  const info: ErrorInfo = { code: 'internal', message: String(error) };
+  const info: ErrorInfo = { code: 'internal', message: describeThrown(error) };
   if (stepId !== undefined) info.stepId = stepId;
   return info;
+}
+
+/** Text for something thrown that is not an Error; never throws itself (`String` does for an object without a prototype). */
+function describeThrown(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 /** Whether to try again: only an {@link EngineError} that says so. */
