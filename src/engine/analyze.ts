@@ -177,7 +177,7 @@ class Analyzer {
       compile(expr);
     } catch (error) {
       if (error instanceof ExpressionError) {
-        this.report(expr.range, error.code, error.message, context.step);
+        this.report(expr.range, error.problemCode, error.message, context.step);
         return;
       }
       throw error;

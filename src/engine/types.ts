@@ -4,6 +4,9 @@
  * run touches the world. Nothing here imports `vscode`, the DOM or Node-only APIs,
  * so the CLI, the extension host and the tests all share it.
  */
+import type { ErrorCode } from './errors';
+
+export type { ErrorCode } from './errors';
 
 // ─── Source positions ────────────────────────────────────────────────────────
 
@@ -283,7 +286,9 @@ export interface ModelRequest {
   cache?: boolean;
   /**
    * The step's `mock:` reply for this call, already rendered. Only the mock
-   * provider reads it; real providers ignore it.
+   * provider reads it; real providers ignore it. It travels with the request (not a
+   * provider-side script) because which entry a call gets depends on the execution
+   * it belongs to — visit, item, enclosing branch — which only the runner knows.
    */
   mock?: unknown;
 }
@@ -326,6 +331,12 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * Randomness (retry jitter, ids), injected beside the clock so tests are repeatable:
+ * each call gives a number in [0, 1), as `Math.random` does.
+ */
+export type RandomSource = () => number;
+
 export interface InputQuestion {
   stepId?: string;
   name: string;
@@ -348,8 +359,8 @@ export type RunStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'cancell
 
 /** What went wrong, with the chain of causes a person needs to act on it. */
 export interface ErrorInfo {
-  /** Stable kind: `provider`, `timeout`, `check`, `schema`, `expression`, `max-visits`, `input`, `cancelled`, `fail`, `internal`… */
-  code: string;
+  /** Stable kind of failure; see {@link ErrorCode}. */
+  code: ErrorCode;
   message: string;
   stepId?: string;
   cause?: ErrorInfo;

@@ -67,6 +67,11 @@ export interface FakeOpenAIOptions {
   chunkDelayMs?: number;
   /** Enforce this many requests per minute (a bucket holding one second's worth); beyond it, 429 with `Retry-After`. */
   rpm?: number;
+  /**
+   * The time the `rpm` bucket reads, in ms. Default `performance.now()`; a test gives the
+   * simulated clock its client uses, so both sides of a rate limit agree on the time.
+   */
+  clock?: { now(): number };
   /** Reject `response_format: { type: 'json_schema' }` with a 400, as servers without structured outputs do. */
   rejectJsonSchema?: boolean;
   /** Reject `response_format: { type: 'json_object' }` with a 400 too. */
@@ -144,7 +149,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const sockets = new Set<Socket>();
   let calls = 0;
   let closed = false;
-  const bucket = options.rpm ? new Bucket(options.rpm) : undefined;
+  const now = (): number => (options.clock ? options.clock.now() : performance.now());
+  const bucket = options.rpm ? new Bucket(options.rpm, now()) : undefined;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -216,7 +222,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
 
     if (bucket) {
-      const waitMs = bucket.take(performance.now());
+      const waitMs = bucket.take(now());
       if (waitMs > 0) {
         stats.rateLimited++;
         status(429);
@@ -406,9 +412,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 /** The server's requests-per-minute bucket: one second's worth, refilled continuously. */
 class Bucket {
   private tokens: number;
-  private last = performance.now();
   private readonly capacity: number;
-  constructor(private readonly rpm: number) {
+  constructor(
+    private readonly rpm: number,
+    private last: number,
+  ) {
     this.capacity = Math.max(1, rpm / 60);
     this.tokens = this.capacity;
   }

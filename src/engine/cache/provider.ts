@@ -1,6 +1,7 @@
-import type { ModelRequest, ModelResponse, Provider, ProviderResolver } from '../types';
+import { systemClock } from '../clock';
+import type { Clock, ModelRequest, ModelResponse, Provider, ProviderResolver } from '../types';
 import { cacheKey } from './key';
-import type { CacheStore } from './store';
+import { CACHE_ENTRY_VERSION, type CacheStore } from './store';
 
 /**
  * - `reuse`: answer from the cache when the same call was made before; otherwise call and store.
@@ -14,6 +15,8 @@ export const CACHE_POLICIES: readonly CachePolicy[] = ['reuse', 'refresh', 'off'
 export interface CachingOptions {
   /** Told when the cache cannot be written; the reply is still returned. */
   onWarning?: (message: string) => void;
+  /** Dates new entries (`createdAt`). Default the real clock. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 /**
@@ -32,6 +35,7 @@ export interface CachingOptions {
  */
 export function cachingProvider(inner: Provider, store: CacheStore, policy: CachePolicy, options: CachingOptions = {}): Provider {
   if (policy === 'off') return inner;
+  const clock = options.clock ?? systemClock;
   return {
     id: inner.id,
     discard: (key: string) => store.delete(key),
@@ -45,7 +49,7 @@ export function cachingProvider(inner: Provider, store: CacheStore, policy: Cach
       const response = await inner.complete(request);
       const { text, json, usage, model, finishReason, costUsd } = response;
       try {
-        await store.put({ v: 1, key, createdAt: Date.now(), provider: inner.id, model: request.model, response: { text, json, usage, model, finishReason, costUsd } });
+        await store.put({ v: CACHE_ENTRY_VERSION, key, createdAt: clock.now(), provider: inner.id, model: request.model, response: { text, json, usage, model, finishReason, costUsd } });
       } catch (error) {
         // A full disk or a read-only folder costs the cache, never the reply that was paid for.
         options.onWarning?.(`cannot write the cache entry for step \`${request.stepId}\`: ${(error as Error).message}`);

@@ -4,22 +4,25 @@
  * No library text reaches a message unreworded, except the parts that quote the
  * author's own expression.
  */
+import { EngineError } from '../errors';
 import type { ProblemCode, SourceRange } from '../types';
 import { MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_NODES, RE2_MATCHES } from './environment';
 import { MAX_VALUE_DEPTH } from './values';
 
-/** An error in an expression, located in the workflow file. */
-export class ExpressionError extends Error {
+/** An error in an expression, located in the workflow file: a run fails the step with code `expression`, never retried. */
+export class ExpressionError extends EngineError {
+  override name = 'ExpressionError';
+  declare readonly range: SourceRange;
+
   constructor(
     message: string,
     readonly kind: 'syntax' | 'type' | 'evaluation',
-    readonly range: SourceRange,
+    range: SourceRange,
     readonly expression: string,
     /** The problem code the analyzer reports it under. */
-    readonly code: ProblemCode = kind === 'type' ? 'expression-type' : 'expression-syntax',
+    readonly problemCode: ProblemCode = kind === 'type' ? 'expression-type' : 'expression-syntax',
   ) {
-    super(message);
-    this.name = 'ExpressionError';
+    super({ code: 'expression', message, range });
   }
 }
 

@@ -19,37 +19,19 @@ import {
   RateLimitError,
   UnprocessableEntityError,
 } from 'openai';
+import { EngineError, isEngineError, type ErrorCode } from '../errors';
 
-/** Stable kinds of provider failure; editors, the CLI and tests key on them. */
-export type ProviderErrorCode =
-  /** The key is missing or was rejected (401), or it lacks access (403). */
-  | 'auth'
-  /** The model (or the endpoint) does not exist at this provider (404). */
-  | 'not-found'
-  /** 429 after the client's own retries, or an exhausted quota. */
-  | 'rate-limit'
-  /** The prompt plus `max_tokens` exceed the model's context window. */
-  | 'context-length'
-  /** 5xx after the client's own retries, or an error event inside the stream. */
-  | 'server'
-  /** The server could not be reached (DNS, refused connection, TLS…). */
-  | 'network'
-  /** No answer within the provider's `timeoutMs` (or the step's timeout). */
-  | 'timeout'
-  /** The run was cancelled while the call was in flight. */
-  | 'cancelled'
-  /** The reply is not valid JSON or does not match the step's output schema. */
-  | 'invalid-output'
-  /** Any other 4xx: the request itself is wrong; sending it again will not help. */
-  | 'bad-request'
-  /** The reply stream broke off midway (connection reset, garbage in the stream). */
-  | 'stream-broken';
+/** The kinds of failure a model call has (a subset of the engine's {@link ErrorCode}). */
+export type ProviderErrorCode = Extract<
+  ErrorCode,
+  'auth' | 'not-found' | 'rate-limit' | 'context-length' | 'server' | 'network' | 'timeout' | 'cancelled' | 'schema' | 'bad-request' | 'stream-broken'
+>;
 
 /**
  * Whether the same request may succeed if sent again. `rate-limit` and `server`
- * errors reach the engine only after the SDK's own retries ran out, but a step-level
- * retry (after its delay) is still worth it; `invalid-output` is retryable because a
- * model's next answer may well be valid.
+ * errors reach the engine only after the client's own retries ran out, but a step-level
+ * retry (after its delay) is still worth it; `schema` (a reply that is not JSON or off
+ * the step's schema) is retryable because a model's next answer may well fit.
  */
 export const RETRYABLE: Readonly<Record<ProviderErrorCode, boolean>> = {
   auth: false,
@@ -60,7 +42,7 @@ export const RETRYABLE: Readonly<Record<ProviderErrorCode, boolean>> = {
   network: true,
   timeout: true,
   cancelled: false,
-  'invalid-output': true,
+  schema: true,
   'bad-request': false,
   'stream-broken': true,
 };
@@ -78,32 +60,30 @@ export interface ProviderErrorInit {
 }
 
 /**
- * A failed model call. The engine turns it into an `ErrorInfo` (adding the step id),
+ * A failed model call: an {@link EngineError} that also names the provider, the model
+ * and the HTTP status. The engine turns it into an `ErrorInfo` (adding the step id),
  * retries it when `retryable` and the step has retries left, waits at least
  * `retryAfterMs` when given, and records `partialOutput` on the failure event.
  */
-export class ProviderError extends Error {
-  override readonly name = 'ProviderError';
-  readonly code: ProviderErrorCode;
+export class ProviderError extends EngineError {
+  override name = 'ProviderError';
+  declare readonly code: ProviderErrorCode;
   readonly provider: string;
   readonly model: string;
-  readonly retryable: boolean;
   /** The HTTP status, when the server answered. */
   readonly status?: number;
-  /** Text received before the stream broke or stalled; for the trace, never as the step's output. */
-  readonly partialOutput?: string;
-  /** How long the server asked us to wait before trying again (429 `Retry-After`). */
-  readonly retryAfterMs?: number;
 
   constructor(init: ProviderErrorInit) {
-    super(init.message);
-    this.code = init.code;
+    super({
+      code: init.code,
+      message: init.message,
+      retryable: init.retryable ?? RETRYABLE[init.code],
+      partialOutput: init.partialOutput,
+      retryAfterMs: init.retryAfterMs,
+    });
     this.provider = init.provider;
     this.model = init.model;
-    this.retryable = init.retryable ?? RETRYABLE[init.code];
     if (init.status !== undefined) this.status = init.status;
-    if (init.partialOutput) this.partialOutput = init.partialOutput;
-    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
   }
 
   /** A plain, secret-free object for traces and JSON output. */
@@ -124,13 +104,7 @@ export class ProviderError extends Error {
 
 /** `instanceof` that also works when two bundles each carry a copy of this module. */
 export function isProviderError(error: unknown): error is ProviderError {
-  return (
-    error instanceof ProviderError ||
-    (typeof error === 'object' &&
-      error !== null &&
-      (error as { name?: unknown }).name === 'ProviderError' &&
-      typeof (error as { code?: unknown }).code === 'string')
-  );
+  return error instanceof ProviderError || (isEngineError(error) && error.name === 'ProviderError');
 }
 
 // ─── Redaction ───────────────────────────────────────────────────────────────
@@ -171,6 +145,8 @@ export interface ErrorContext {
   /** The per-request timeout, for the message. */
   timeoutMs?: number;
   partialOutput?: string;
+  /** The time now, in milliseconds since the epoch (from the provider's clock): a `Retry-After` may be a date. */
+  now: () => number;
 }
 
 /** How a person sets a key, for auth messages. */
@@ -223,8 +199,8 @@ function withDetail(detail: string): string {
   return detail ? `: ${detail}` : '';
 }
 
-/** Parses `Retry-After` / `retry-after-ms` from a response's headers. */
-export function retryAfterMs(headers: Headers | undefined): number | undefined {
+/** Parses `Retry-After` / `retry-after-ms` from a response's headers; `now` (ms since the epoch) dates a `Retry-After` given as a date. */
+export function retryAfterMs(headers: Headers | undefined, now: number): number | undefined {
   if (!headers) return undefined;
   const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
   if (Number.isFinite(ms) && ms >= 0) return ms;
@@ -233,7 +209,7 @@ export function retryAfterMs(headers: Headers | undefined): number | undefined {
   const seconds = Number.parseFloat(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Whether a 400/422 says the server does not accept this `response_format`. */
@@ -326,7 +302,7 @@ export function fromSdkError(error: unknown, ctx: ErrorContext): ProviderError {
     });
   }
   if (error instanceof RateLimitError) {
-    const wait = retryAfterMs(error.headers);
+    const wait = retryAfterMs(error.headers, ctx.now());
     if (error.code === 'insufficient_quota' || error.type === 'insufficient_quota') {
       return new ProviderError({
         ...base,

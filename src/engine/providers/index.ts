@@ -1,3 +1,4 @@
+import { EngineError } from '../errors';
 import type { Provider, ProviderResolver } from '../types';
 import { MockProvider, type MockProviderOptions } from './mock';
 
@@ -33,9 +34,9 @@ export function createResolver(providers: Record<string, Provider>, options: Res
         return mock;
       }
       const known = ['mock', ...Object.keys(providers), ...Object.keys(options.unavailable ?? {})].filter((n, i, all) => all.indexOf(n) === i);
-      throw Object.assign(new Error(`unknown provider \`${name}\`; known providers: ${known.join(', ')} (name others in orchestrate.config.json or the \`orchestrate.providers\` setting)`), {
+      throw new EngineError({
         code: 'unknown-provider',
-        retryable: false,
+        message: `unknown provider \`${name}\`; known providers: ${known.join(', ')} (name others in orchestrate.config.json or the \`orchestrate.providers\` setting)`,
       });
     },
   };

@@ -1,9 +1,11 @@
 /**
  * The mock provider: no key, no network, deterministic. The same request gets the
  * same reply; a structured step gets a value valid against its schema; a step's
- * `mock:` scripts the reply. Replies stream word by word over `delayMs`.
+ * `mock:` scripts the reply (the runner renders it: src/engine/run/request.ts).
+ * Replies stream word by word over `delayMs`.
  */
 import { systemClock } from '../clock';
+import { EngineError } from '../errors';
 import type { Clock, ModelRequest, ModelResponse, Provider } from '../types';
 
 export interface MockProviderOptions {
@@ -13,9 +15,11 @@ export interface MockProviderOptions {
 }
 
 /** A failure the mock raises when a step's `mock:` is `{ $error: "…" }`: for trying retries and `on_failure`. */
-export class MockError extends Error {
-  readonly code = 'mock-error';
-  readonly retryable = true;
+export class MockError extends EngineError {
+  override name = 'MockError';
+  constructor(message: string) {
+    super({ code: 'mock-error', message, retryable: true });
+  }
 }
 
 export class MockProvider implements Provider {

@@ -8,21 +8,23 @@
  *   stream (the SDK's timeout stops counting once the response headers arrive);
  * - structured output: `json_schema`, falling back to `json_object` and then to plain
  *   instructions when a server rejects it (remembered per model), with the reply
- *   validated against the schema by ajv;
+ *   parsed (the runner checks it against the schema, once);
  * - a per-provider rate limiter (concurrency, rpm, tpm), fed by servers' `Retry-After`;
  * - the SDK's retry policy, run here so that a cancel ends a retry wait at once;
  * - cancellation that aborts the HTTP request at once, whatever phase it is in;
  * - errors mapped to `ProviderError`s whose messages say what to do and never
  *   contain the key.
  */
-import { APIConnectionError, APIError, APIUserAbortError, AzureOpenAI, OpenAI, type ClientOptions } from 'openai';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AzureOpenAI, OpenAI, type ClientOptions } from 'openai';
 import type { Stream } from 'openai/streaming';
 import type {
   ChatCompletionChunk,
   ChatCompletionCreateParamsStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import type { ChatMessage, Clock, ModelRequest, ModelResponse, Provider, Usage } from '../types';
+import { systemClock, systemRandom } from '../clock';
+import type { ChatMessage, Clock, ModelRequest, ModelResponse, Provider, RandomSource, Usage } from '../types';
+import { BoundedMap } from './bounded-map';
 import {
   ProviderError,
   abortError,
@@ -37,7 +39,7 @@ import {
 } from './errors';
 import { costFor } from './pricing';
 import { RateLimiter, estimateTokens } from './rate-limit';
-import { parseStructured, withSchemaInstruction } from './structured';
+import { parseReply, withSchemaInstruction } from './structured';
 
 /** Azure OpenAI: the resource endpoint, the API version, and optionally a fixed deployment. */
 export interface AzureSettings {
@@ -94,8 +96,14 @@ export interface OpenAIProviderConfig {
   maxRetryAfterMs?: number;
   /** Share one limiter between providers that share a budget. */
   limiter?: RateLimiter;
-  /** The limiter's clock (tests). */
+  /**
+   * Time for everything the provider waits on: the header and idle timeouts, retry
+   * waits, `Retry-After` dates and the limiter. Default the real clock (the limiter then
+   * reads the monotonic `performance.now()`).
+   */
   clock?: Clock;
+  /** Jitter for the retry backoff. Default `Math.random`. */
+  random?: RandomSource;
   /** The SDK's logger and level; default silent (the SDK would write to the console). */
   logger?: ClientOptions['logger'];
   logLevel?: ClientOptions['logLevel'];
@@ -113,6 +121,13 @@ interface ModelCompat {
 export const DEFAULT_MAX_CONCURRENT = 16;
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+/**
+ * The SDK's own timeout, set out of reach: timeouts are ours, on the injected clock
+ * (the SDK's is a bare `setTimeout`, and stops counting once the headers arrive).
+ */
+const SDK_TIMEOUT_MS = 2_147_483_647;
+/** Models whose quirks are remembered per provider; a workflow names a handful, an editor session perhaps dozens. */
+const MAX_REMEMBERED_MODELS = 256;
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 /** Sent when a server needs no key: the SDK insists on one. */
 const NO_KEY = 'no-key';
@@ -126,15 +141,19 @@ export class OpenAIProvider implements Provider {
   // provider cannot leak the key or the client that holds it.
   readonly #config: OpenAIProviderConfig;
   #client?: { key: string; client: OpenAI };
-  readonly #compat = new Map<string, ModelCompat>();
+  readonly #compat = new BoundedMap<string, ModelCompat>(MAX_REMEMBERED_MODELS);
   readonly #timeoutMs: number;
   readonly #maxRetryAfterMs: number;
+  readonly #clock: Clock;
+  readonly #random: RandomSource;
 
   constructor(config: OpenAIProviderConfig) {
     this.id = config.id;
     this.#config = config;
     this.#timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#maxRetryAfterMs = config.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    this.#clock = config.clock ?? systemClock;
+    this.#random = config.random ?? systemRandom;
     this.limiter =
       config.limiter ??
       new RateLimiter({
@@ -220,16 +239,10 @@ export class OpenAIProvider implements Provider {
     let model: string | undefined;
     let finishReason: string | undefined;
     let callbackError: { error: unknown } | undefined;
-    let idleTimer: ReturnType<typeof setTimeout> | undefined;
-    const armIdle = (): void => {
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => idle.abort(), this.#timeoutMs);
-    };
-
-    armIdle();
+    const watch = watchIdle(this.#clock, this.#timeoutMs, () => idle.abort());
     try {
       for await (const chunk of stream) {
-        armIdle();
+        watch.touch();
         if (chunk.model) model = chunk.model;
         if (chunk.usage) usage = chunk.usage;
         const choice = chunk.choices?.[0];
@@ -251,7 +264,7 @@ export class OpenAIProvider implements Provider {
     } catch (error) {
       throw this.#streamError(error, request, idle.signal, { ...ctx, partialOutput: text });
     } finally {
-      clearTimeout(idleTimer);
+      watch.stop();
     }
     if (callbackError) throw new CallbackError(callbackError.error);
     // The SDK's stream ends quietly (no throw) when its request is aborted.
@@ -268,7 +281,7 @@ export class OpenAIProvider implements Provider {
     if (request.outputSchema) {
       if (!text && refusal) {
         throw new ProviderError({
-          code: 'invalid-output',
+          code: 'schema',
           provider: this.id,
           model: request.model,
           message: `model \`${request.model}\` (provider \`${this.id}\`) refused to answer: ${redactSecrets(refusal, ctx.secrets)}`,
@@ -300,19 +313,29 @@ export class OpenAIProvider implements Provider {
   ): Promise<Stream<ChatCompletionChunk>> {
     const maxRetries = this.#config.maxRetries ?? 2;
     for (let retry = 0; ; retry++) {
+      // Waiting for the headers is bounded per HTTP attempt, on our clock.
+      const attempt = new AbortController();
+      const noHeaders = watchIdle(this.#clock, this.#timeoutMs, () => attempt.abort());
       try {
-        // Raced with the run's signal so that a cancel returns at once whatever the SDK is doing.
+        // Raced with the run's signal and the header timeout, so that either returns at once
+        // whatever the SDK is doing (it misses an abort that lands while it prepares the request).
         return await raceAbort(
-          client.chat.completions.create(body, { signal, timeout: this.#timeoutMs, maxRetries: 0 }),
-          runSignal,
+          client.chat.completions.create(body, { signal: AbortSignal.any([signal, attempt.signal]), timeout: SDK_TIMEOUT_MS, maxRetries: 0 }),
+          AbortSignal.any([runSignal, attempt.signal]),
           (late) => late.controller.abort(),
         );
-      } catch (error) {
+      } catch (caught) {
+        // Our header timeout is the SDK's timeout error, as the SDK would have raised it.
+        const error = attempt.signal.aborted && !signal.aborted ? new APIConnectionTimeoutError() : caught;
         if (retry >= maxRetries || runSignal.aborted) throw error;
-        const delay = retryDelay(error, retry, this.#maxRetryAfterMs);
+        const delay = retryDelay(error, retry, this.#maxRetryAfterMs, this.#random, this.#clock.now());
         if (delay === undefined) throw error;
         if (error instanceof APIError && error.status === 429) this.limiter.pauseFor(delay);
-        await abortableSleep(delay, runSignal);
+        await this.#clock.sleep(delay, runSignal).catch(() => {
+          throw new APIUserAbortError();
+        });
+      } finally {
+        noHeaders.stop();
       }
     }
   }
@@ -353,7 +376,7 @@ export class OpenAIProvider implements Provider {
   // ─── Structured output ─────────────────────────────────────────────────────
 
   #parseStructured(text: string, request: ModelRequest, finishReason: string | undefined): unknown {
-    return parseStructured(text, request.outputSchema!, { provider: this.id, model: request.model, finishReason });
+    return parseReply(text, { provider: this.id, model: request.model, finishReason });
   }
 
   // ─── Errors ────────────────────────────────────────────────────────────────
@@ -367,6 +390,7 @@ export class OpenAIProvider implements Provider {
       secrets,
       signal: request.signal,
       timeoutMs: this.#timeoutMs,
+      now: () => this.#clock.now(),
     };
   }
 
@@ -454,7 +478,7 @@ export class OpenAIProvider implements Provider {
       project: null,
       webhookSecret: null,
       maxRetries: 0,
-      timeout: this.#timeoutMs,
+      timeout: SDK_TIMEOUT_MS,
       fetch: config.fetch,
       // Retries are ours (see #send); the SDK sends each request once.
       defaultHeaders: config.headers,
@@ -518,39 +542,51 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, onLate: (value: 
  * How long to wait before retrying after `error`, the way the SDK decides; `undefined`
  * when it should not be retried, or when the server asks for longer than `maxWaitMs`.
  */
-export function retryDelay(error: unknown, retry: number, maxWaitMs: number): number | undefined {
+export function retryDelay(error: unknown, retry: number, maxWaitMs: number, random: RandomSource, now: number): number | undefined {
   if (error instanceof APIUserAbortError) return undefined;
-  if (error instanceof APIConnectionError) return backoff(retry); // includes timeouts
+  if (error instanceof APIConnectionError) return backoff(retry, random); // includes timeouts
   if (!(error instanceof APIError) || error.status === undefined) return undefined;
   const verdict = error.headers?.get('x-should-retry');
   const retryable =
     verdict === 'true' ||
     (verdict !== 'false' && (error.status === 408 || error.status === 409 || error.status === 429 || error.status >= 500));
   if (!retryable) return undefined;
-  const asked = retryAfterMs(error.headers);
-  if (asked === undefined) return backoff(retry);
+  const asked = retryAfterMs(error.headers, now);
+  if (asked === undefined) return backoff(retry, random);
   return asked <= maxWaitMs ? asked : undefined;
 }
 
 /** The SDK's backoff: 0.5 s doubling per retry up to 8 s, minus up to 25 % jitter. */
-function backoff(retry: number): number {
-  return Math.min(500 * 2 ** retry, 8_000) * (1 - Math.random() * 0.25);
+function backoff(retry: number, random: RandomSource): number {
+  return Math.min(500 * 2 ** retry, 8_000) * (1 - random() * 0.25);
 }
 
-/** Resolves after `ms`, or rejects with the SDK's abort error as soon as `signal` aborts. */
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new APIUserAbortError());
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new APIUserAbortError());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/**
+ * Calls `onIdle` once `ms` pass on `clock` without a `touch()`. One timer per `ms`,
+ * not one per touch: a stream touches it for every chunk.
+ */
+function watchIdle(clock: Clock, ms: number, onIdle: () => void): { touch(): void; stop(): void } {
+  let last = clock.now();
+  const stopped = new AbortController();
+  const wait = (delay: number): void => {
+    clock.sleep(delay, stopped.signal).then(
+      () => {
+        const remaining = last + ms - clock.now();
+        // A sliver left over from floating-point arithmetic counts as none: waiting it out
+        // on a simulated clock would wake at the same instant, for ever.
+        if (remaining < 0.001) onIdle();
+        else wait(remaining);
+      },
+      () => undefined, // stopped
+    );
+  };
+  wait(ms);
+  return {
+    touch: () => {
+      last = clock.now();
+    },
+    stop: () => stopped.abort(),
+  };
 }
 
 /** `json_schema.name` must match `^[a-zA-Z0-9_-]{1,64}$`: the schema's title when usable, else `output`. */

@@ -8,8 +8,17 @@
  */
 import type * as GenaiPrices from '@pydantic/genai-prices';
 import type { Usage } from '../types';
+import { BoundedMap } from './bounded-map';
 
 let prices: typeof GenaiPrices | null | undefined;
+
+type KnownProvider = NonNullable<ReturnType<typeof GenaiPrices.findProvider>>;
+
+/**
+ * Which table entry a provider id and base URL map to (`null`: none), looked up once per
+ * pair rather than on every call; bounded, since an editor session may configure many.
+ */
+const providerLookups = new BoundedMap<string, KnownProvider | null>(64);
 
 function load(): typeof GenaiPrices | null {
   if (prices === undefined) {
@@ -48,9 +57,7 @@ export function costFor(provider: string, model: string, usage: Usage, options: 
   const lib = load();
   if (!lib || !model) return undefined;
   try {
-    const known =
-      lib.findProvider({ providerId: provider }) ??
-      (options.baseURL && !isLocal(options.baseURL) ? lib.findProvider({ providerApiUrl: options.baseURL }) : undefined);
+    const known = findProvider(lib, provider, options.baseURL);
     if (!known) return undefined;
     const cached = Math.min(options.cachedInputTokens ?? 0, usage.inputTokens);
     const result = lib.calcPrice(
@@ -67,6 +74,19 @@ export function costFor(provider: string, model: string, usage: Usage, options: 
   } catch {
     return undefined;
   }
+}
+
+function findProvider(lib: typeof GenaiPrices, provider: string, baseURL: string | undefined): KnownProvider | null {
+  const key = JSON.stringify([provider, baseURL ?? null]);
+  let known = providerLookups.get(key);
+  if (known === undefined) {
+    known =
+      lib.findProvider({ providerId: provider }) ??
+      (baseURL && !isLocal(baseURL) ? lib.findProvider({ providerApiUrl: baseURL }) : undefined) ??
+      null;
+    providerLookups.set(key, known);
+  }
+  return known;
 }
 
 function isLocal(baseURL: string): boolean {

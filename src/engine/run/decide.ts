@@ -23,7 +23,7 @@ export function visitLimit(step: Step, visitsSoFar: number): ErrorInfo | undefin
 export interface AttemptFailure {
   retryable: boolean;
   /** How long the server asked to wait before trying again. */
-  retryAfterMs: number;
+  retryAfterMs?: number;
 }
 
 export type RetryDecision = { type: 'retry'; delayMs: number } | { type: 'give-up' };
@@ -31,7 +31,7 @@ export type RetryDecision = { type: 'retry'; delayMs: number } | { type: 'give-u
 /** Retry while attempts remain and the failure is worth retrying. A server's Retry-After outranks `retry_delay`: retrying sooner only earns another 429. */
 export function decideRetry(step: Pick<Step, 'retries' | 'retryDelayMs'>, attempt: number, failure: AttemptFailure): RetryDecision {
   if (attempt > step.retries || !failure.retryable) return { type: 'give-up' };
-  return { type: 'retry', delayMs: Math.max(step.retryDelayMs, failure.retryAfterMs) };
+  return { type: 'retry', delayMs: Math.max(step.retryDelayMs, failure.retryAfterMs ?? 0) };
 }
 
 /** *Run to here* and *Run step*: the run ends successfully once the named step has run without failing. */

@@ -5,7 +5,7 @@
 import { RunControl } from '../control';
 import { describe, evaluate, renderText, renderValue, setEntry, stringify, toCel, type Scope } from '../expressions';
 import { coerce } from '../inputs';
-import { compileSchema } from '../providers/structured';
+import { validateReply } from '../providers/structured';
 import { refKey } from '../state/run-state';
 import type { InputStep, ModelCallRecord, ModelRequestRecord, ParallelStep, PromptStep, Provider, Step, StepRef, Workflow, WorkflowStep } from '../types';
 import type { CancelScope } from './cancel-scope';
@@ -172,22 +172,15 @@ export class StepBodies {
     });
     const reject = rejecter(provider, response.cache?.key);
     if (!step.outputSchema) return { output: response.text, call, reject };
-    let output = response.json;
-    if (output === undefined) {
-      try {
-        output = JSON.parse(response.text);
-      } catch {
-        await reject?.();
-        throw new StepError({ code: 'schema', stepId: step.id, message: `the reply is not JSON, but step \`${step.id}\` has an \`output.schema\`: ${response.text.slice(0, 120)}` }, true, call);
-      }
-    }
-    const validate = compileSchema(step.outputSchema);
-    if (!validate(output)) {
+    try {
+      return { output: validateReply(response, step.outputSchema, { provider: provider.id, model: response.model ?? model }), call, reject };
+    } catch (error) {
       await reject?.();
-      const why = (validate.errors ?? []).map((e) => `${e.instancePath || 'the reply'} ${e.message}`).join('; ');
-      throw new StepError({ code: 'schema', stepId: step.id, message: `the reply does not match the step's \`output.schema\`: ${why}` }, true, call);
+      // The message already names the model and provider that answered.
+      const info = toErrorInfo(error, step.id);
+      info.message = `step \`${step.id}\`: ${info.message}`;
+      throw new StepError(info, isRetryable(error), call, partialOf(error));
     }
-    return { output, call, reject };
   }
 
   private async answer(step: InputStep, scope: Scope, signal: AbortSignal): Promise<unknown> {

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors';
 /**
  * The tool port: what a run needs from tool servers, whatever speaks to them. The
  * runner (a `tool:` step, a prompt's `tools:` loop) talks to a `ToolHost`; McpToolHost
@@ -58,20 +59,8 @@ export interface ToolHost {
   close(): Promise<void>;
 }
 
-export type ToolErrorCode =
-  /** No server by that name is declared or configured. */
-  | 'tool-server-unknown'
-  /** The server could not be started or reached, or its connection broke. */
-  | 'tool-server-unavailable'
-  /** A variable in the server's declaration has no value. */
-  | 'tool-server-config'
-  /** The server has no tool by that name. */
-  | 'tool-unknown'
-  /** The server rejected the request (bad arguments, an internal error). */
-  | 'tool-protocol'
-  | 'tool-timeout'
-  | 'tool-denied'
-  | 'cancelled';
+/** The codes of a tool call that could not be made (declared with the rest in src/engine/errors.ts). */
+export type ToolErrorCode = Extract<ErrorCode, `tool-${string}`> | 'cancelled';
 
 /** A tool call that could not be made, with a stable code and a message for the workflow's author. */
 export class ToolCallError extends Error {

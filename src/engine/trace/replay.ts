@@ -1,4 +1,5 @@
 import type { ChatMessage, ModelCallRecord, ModelRequest, ModelResponse, Provider, ProviderResolver, RunEvent } from '../types';
+import { EngineError } from '../errors';
 import { refKey } from '../state/run-state';
 
 /** A recorded reply: what the step produced and the call that produced it. */
@@ -8,13 +9,11 @@ interface Recording {
 }
 
 /** A replay failure; `code` becomes the failed step's error code. */
-export class ReplayError extends Error {
-  readonly retryable = false;
-  constructor(
-    readonly code: 'replay-mismatch' | 'replay-missing',
-    message: string,
-  ) {
-    super(message);
+export class ReplayError extends EngineError {
+  override name = 'ReplayError';
+  declare readonly code: 'replay-mismatch' | 'replay-missing';
+  constructor(code: 'replay-mismatch' | 'replay-missing', message: string) {
+    super({ code, message, retryable: false });
   }
 }
 

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { ModelRequest, ModelResponse, Provider } from '../../engine';
 import { ProviderError } from '../../engine/providers/errors';
-import { parseStructured, withSchemaInstruction } from '../../engine/providers/structured';
+import { parseReply, withSchemaInstruction } from '../../engine/providers/structured';
 
 export class LanguageModelProvider implements Provider {
   readonly id = 'vscode-lm';
@@ -35,7 +35,7 @@ export class LanguageModelProvider implements Provider {
       const outputTokens = await model.countTokens(text, cancel.token);
       return {
         text,
-        json: request.outputSchema ? parseStructured(text, request.outputSchema, { provider: this.id, model: describe(model) }) : undefined,
+        json: request.outputSchema ? parseReply(text, { provider: this.id, model: describe(model) }) : undefined,
         usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
         model: describe(model),
       };

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { createResolver } from '../../../src/engine/providers';
 import { runWorkflow, type ModelRequest } from '../../../src/engine';
-import { cacheKey, CacheStore, cachingProvider, cachingResolver, canonicalJson } from '../../../src/engine/cache';
+import { CACHE_ENTRY_VERSION, cacheKey, CacheStore, cachingProvider, cachingResolver, canonicalJson } from '../../../src/engine/cache';
+import { SimulatedClock } from '../../../src/engine/clock';
 import { CountingProvider, only, tempDir, writeWorkflow } from '../../support/durable';
 
 function request(overrides: Partial<ModelRequest> = {}): ModelRequest {
@@ -35,6 +36,23 @@ test('the key covers provider, model, params, messages and schema, and nothing e
   assert.notEqual(cacheKey(request({ params: { temperature: 0.3 } }), 'p'), base);
   assert.notEqual(cacheKey(request({ messages: [{ role: 'user', content: 'Hello!' }] }), 'p'), base);
   assert.notEqual(cacheKey(request({ outputSchema: { type: 'object' } }), 'p'), base);
+});
+
+test('keys are content addresses that do not change between versions of Orchestrate', () => {
+  // Pinned: a key that changes silently would turn every stored reply into a miss.
+  assert.equal(cacheKey(request(), 'p'), '19477d2f8f1cc918e4c1a39f0b00fa00d6ecf194881a1fc6b03b27b63a45ba9e');
+});
+
+test('entries are written with the entry version and dated by the injected clock', async (t) => {
+  const { dir, remove } = tempDir();
+  t.after(remove);
+  const store = new CacheStore(path.join(dir, 'cache'));
+  const inner = new CountingProvider();
+  const clock = new SimulatedClock(Date.UTC(2030, 5, 1));
+  const reply = await cachingProvider(inner, store, 'reuse', { clock }).complete(request());
+  const entry = await store.get(reply.cache!.key);
+  assert.equal(entry?.v, CACHE_ENTRY_VERSION);
+  assert.equal(entry?.createdAt, Date.UTC(2030, 5, 1));
 });
 
 test('reuse: the first call is a miss and is stored; the same call is a hit that costs nothing', async (t) => {

@@ -288,7 +288,7 @@ describe('lenses and status', () => {
         call: { provider: 'openai', model: 'x', params: {}, messages: [], latencyMs: 1, usage: { inputTokens: 300, outputTokens: 40, totalTokens: 340 }, costUsd: 0.0012 },
       },
       { ...base, seq: 4, type: 'step.started', stepId: 'research', visit: 1, kind: 'parallel', attempt: 1 },
-      { ...base, seq: 5, type: 'step.failed', stepId: 'research', visit: 1, attempt: 1, durationMs: 5, error: { code: 'provider', message: 'rate limited' } },
+      { ...base, seq: 5, type: 'step.failed', stepId: 'research', visit: 1, attempt: 1, durationMs: 5, error: { code: 'rate-limit', message: 'rate limited' } },
       { ...base, seq: 6, type: 'step.skipped', stepId: 'each', visit: 1, reason: '`if` is false' },
     ];
     const status = statusOfEvents(events);

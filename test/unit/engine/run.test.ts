@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RunControl, SimulatedClock, type RunEvent } from '../../../src/engine';
+import { EngineError, RunControl, SimulatedClock, type RunEvent } from '../../../src/engine';
 import { MockProvider } from '../../../src/engine/providers/mock';
 import { load, path, run, ScriptedProvider } from '../../support/engine';
 
@@ -65,7 +65,7 @@ describe('prompt steps', () => {
     const retry = events.find((e) => e.type === 'step.retrying');
     assert.ok(retry?.type === 'step.retrying');
     assert.equal(retry.error.code, 'schema');
-    assert.match(retry.error.message, /output\.schema/);
+    assert.match(retry.error.message, /output schema/);
   });
 
   test('streamed deltas become step.delta events', async () => {
@@ -157,7 +157,7 @@ describe('control keys', () => {
     `);
     const clock = new SimulatedClock();
     const provider = new ScriptedProvider((_, call) => {
-      if (call === 1) throw Object.assign(new Error('server error'), { retryable: true });
+      if (call === 1) throw new EngineError({ code: 'server', message: 'server error', retryable: true });
       return 'fine';
     });
     const pending = run(workflow, provider, { clock });
@@ -177,7 +177,7 @@ describe('control keys', () => {
         - { id: a, prompt: x, retries: 3, retry_delay: 0s }
     `);
     const provider = new ScriptedProvider(() => {
-      throw Object.assign(new Error('the key was rejected'), { code: 'auth', retryable: false });
+      throw new EngineError({ code: 'auth', message: 'the key was rejected', retryable: false });
     });
     const { result } = await run(workflow, provider);
     assert.equal(provider.requests.length, 1);
@@ -732,7 +732,7 @@ describe('provider hints', () => {
     `);
     const clock = new SimulatedClock();
     const provider = new ScriptedProvider((_, call) => {
-      if (call === 1) throw Object.assign(new Error('rate limited'), { code: 'rate-limit', retryable: true, retryAfterMs: 7000 });
+      if (call === 1) throw new EngineError({ code: 'rate-limit', message: 'rate limited', retryable: true, retryAfterMs: 7000 });
       return 'ok';
     });
     const pending = run(workflow, provider, { clock });

@@ -333,7 +333,7 @@ describe('loops, retries and odd traces', () => {
       { runId: 'r', time: 0, seq: 1, type: 'run.started', schemaVersion: 1, workflow: { name: 'w', file: 'f' }, inputs: {} },
       { ...base, seq: 2, type: 'step.started', kind: 'prompt', attempt: 1 },
       { ...base, seq: 3, type: 'step.delta', attempt: 1, text: 'half a rep' },
-      { ...base, seq: 4, type: 'step.retrying', attempt: 1, delayMs: 5, error: { code: 'provider', message: 'reset', cause: { code: 'net', message: 'ECONNRESET' } }, partialOutput: 'half a rep' },
+      { ...base, seq: 4, type: 'step.retrying', attempt: 1, delayMs: 5, error: { code: 'stream-broken', message: 'reset', cause: { code: 'network', message: 'ECONNRESET' } }, partialOutput: 'half a rep' },
     ]);
     assert.equal(state.steps.a.status, 'retrying');
     state = applyEvents(state, [

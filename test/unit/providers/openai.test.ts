@@ -2,8 +2,10 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import { SimulatedClock } from '../../../src/engine/clock';
 import { OpenAIProvider, retryDelay, type OpenAIProviderConfig } from '../../../src/engine/providers/openai';
 import { ProviderError, isProviderError } from '../../../src/engine/providers/errors';
+import { validateReply } from '../../../src/engine/providers/structured';
 import type { ModelRequest, ModelResponse } from '../../../src/engine/types';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from '../../support/fake-openai-server';
 
@@ -37,33 +39,71 @@ async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
 
 const chatRequests = (fake: FakeOpenAI): RecordedRequest[] => fake.requests.filter((r) => r.path.endsWith('/chat/completions'));
 
+/** Resolves once `condition` holds, checking after each turn of the event loop: waits for an event, never for time. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let turns = 0; !condition(); turns++) {
+    if (turns > 100_000) assert.fail(`never happened: ${what}`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * Settles `call`, moving simulated time on to each timer due within `horizonMs` (retry
+ * waits, the limiter's spacing) but never to the far-off ones (a provider's default
+ * 10-minute timeouts), for calls whose waits are not the point of the test.
+ */
+async function drive<T>(clock: SimulatedClock, call: Promise<T>, horizonMs = 60_000): Promise<T> {
+  let done = false;
+  const settled = call.finally(() => {
+    done = true;
+  });
+  settled.catch(() => undefined);
+  while (!done) {
+    const next = clock.due[0];
+    await clock.advance(next !== undefined && next - clock.now() <= horizonMs ? next - clock.now() : 0);
+  }
+  return settled;
+}
+
+const NOW = Date.UTC(2026, 0, 1);
+
 describe('retryDelay (the SDK’s retry policy, with a wait that can be cancelled)', () => {
   const status = (code: number, headers: Record<string, string> = {}): APIError =>
     APIError.generate(code, { error: { message: 'x' } }, undefined, new Headers(headers));
 
+  const noJitter = (): number => 0;
+  const delayOf = (error: unknown, retry = 0): number | undefined => retryDelay(error, retry, 60_000, noJitter, NOW);
+
   test('retries 408, 409, 429 and 5xx; not other 4xx', () => {
-    for (const code of [408, 409, 429, 500, 502, 503]) assert.ok(retryDelay(status(code), 0, 60_000) !== undefined, String(code));
-    for (const code of [400, 401, 403, 404, 422]) assert.equal(retryDelay(status(code), 0, 60_000), undefined, String(code));
+    for (const code of [408, 409, 429, 500, 502, 503]) assert.ok(delayOf(status(code)) !== undefined, String(code));
+    for (const code of [400, 401, 403, 404, 422]) assert.equal(delayOf(status(code)), undefined, String(code));
   });
 
   test('honours Retry-After and retry-after-ms, up to the cap', () => {
-    assert.equal(retryDelay(status(429, { 'retry-after': '2' }), 0, 60_000), 2_000);
-    assert.equal(retryDelay(status(503, { 'retry-after-ms': '250' }), 0, 60_000), 250);
-    assert.equal(retryDelay(status(429, { 'retry-after': '120' }), 0, 60_000), undefined);
+    assert.equal(delayOf(status(429, { 'retry-after': '2' })), 2_000);
+    assert.equal(delayOf(status(503, { 'retry-after-ms': '250' })), 250);
+    assert.equal(delayOf(status(429, { 'retry-after': '120' })), undefined);
+  });
+
+  test('a Retry-After date is counted from the provider’s clock, not the machine’s', () => {
+    const in30s = new Date(NOW + 30_000).toUTCString();
+    assert.equal(delayOf(status(429, { 'retry-after': in30s })), 30_000);
+    assert.equal(retryDelay(status(429, { 'retry-after': in30s }), 0, 60_000, noJitter, NOW + 40_000), 0, 'a date already past: no wait');
   });
 
   test('obeys x-should-retry', () => {
-    assert.equal(retryDelay(status(500, { 'x-should-retry': 'false' }), 0, 60_000), undefined);
-    assert.ok(retryDelay(status(400, { 'x-should-retry': 'true' }), 0, 60_000)! > 0);
+    assert.equal(delayOf(status(500, { 'x-should-retry': 'false' })), undefined);
+    assert.ok(delayOf(status(400, { 'x-should-retry': 'true' }))! > 0);
   });
 
-  test('connection errors back off 0.5 s, 1 s, 2 s … up to 8 s, with up to 25 % jitter; aborts are final', () => {
+  test('connection errors back off 0.5 s, 1 s, 2 s … up to 8 s, minus up to 25 % jitter from the injected source; aborts are final', () => {
     const error = new APIConnectionError({ message: 'boom' });
     for (const [retry, full] of [[0, 500], [1, 1_000], [2, 2_000], [6, 8_000]] as const) {
-      const delay = retryDelay(error, retry, 60_000)!;
-      assert.ok(delay <= full && delay >= full * 0.75, `retry ${retry}: ${delay}`);
+      assert.equal(retryDelay(error, retry, 60_000, () => 0, NOW), full, `retry ${retry} without jitter`);
+      assert.equal(retryDelay(error, retry, 60_000, () => 0.5, NOW), full * 0.875, `retry ${retry} with half the jitter`);
+      assert.equal(retryDelay(error, retry, 60_000, () => 1, NOW), full * 0.75, `retry ${retry} with all the jitter`);
     }
-    assert.equal(retryDelay(new APIUserAbortError(), 0, 60_000), undefined);
+    assert.equal(delayOf(new APIUserAbortError()), undefined);
   });
 });
 
@@ -183,7 +223,7 @@ describe('OpenAIProvider against the fake server', () => {
       additionalProperties: false,
     };
 
-    test('asks for json_schema (strict: false) and returns the parsed, validated reply', async () => {
+    test('asks for json_schema (strict: false) and returns the parsed reply', async () => {
       const response = await provider().complete(request({ outputSchema: schema }));
       const body = chatRequests(fake)[0]!.body!;
       assert.deepEqual(body.response_format, { type: 'json_schema', json_schema: { name: 'Sea_fact', schema, strict: false } });
@@ -197,28 +237,37 @@ describe('OpenAIProvider against the fake server', () => {
       assert.deepEqual(response.json, { fact: 'salty', confidence: 0.9 });
     });
 
-    test('malformed JSON → invalid-output, retryable, with the reply as partialOutput', async () => {
+    test('malformed JSON → schema, retryable, with the reply as partialOutput', async () => {
       fake.script({ kind: 'malformed-json' });
       const error = await rejection(provider().complete(request({ outputSchema: schema })));
-      assert.equal(error.code, 'invalid-output');
+      assert.equal(error.code, 'schema');
       assert.equal(error.retryable, true);
       assert.match(error.message, /model `gpt-4o-mini` \(provider `openai`\) is not valid JSON/);
       assert.equal(error.partialOutput, '{"answer": "this JSON never ends');
     });
 
-    test('valid JSON that fails the schema → invalid-output naming what is wrong', async () => {
+    test('valid JSON that fails the schema is returned parsed; the runner’s one check (validateReply) names what is wrong', async () => {
       fake.script({ kind: 'reply', content: '{"fact":"no","confidence":7}' });
-      const error = await rejection(provider().complete(request({ outputSchema: schema })));
-      assert.equal(error.code, 'invalid-output');
+      const response = await provider().complete(request({ outputSchema: schema }));
+      assert.deepEqual(response.json, { fact: 'no', confidence: 7 });
+      let error: unknown;
+      try {
+        validateReply(response, schema, { provider: 'openai', model: 'gpt-4o-mini' });
+      } catch (caught) {
+        error = caught;
+      }
+      assert.ok(isProviderError(error));
+      assert.equal(error.code, 'schema');
+      assert.equal(error.retryable, true);
       assert.match(error.message, /does not match the step's output schema/);
-      assert.match(error.message, /output\/fact must NOT have fewer than 3 characters/);
-      assert.match(error.message, /output\/confidence must be <= 1/);
+      assert.match(error.message, /`fact` must be at least 3 characters long/);
+      assert.match(error.message, /`confidence` must be at most 1/);
     });
 
     test('a reply cut off by max_tokens says so', async () => {
       fake.script({ kind: 'reply', content: '{"fact":"the sea is very large indeed","confidence":0.5}' });
       const error = await rejection(provider().complete(request({ outputSchema: schema, params: { max_tokens: 3 } })));
-      assert.equal(error.code, 'invalid-output');
+      assert.equal(error.code, 'schema');
       assert.match(error.message, /cut off at max_tokens/);
     });
 
@@ -274,37 +323,41 @@ describe('OpenAIProvider against the fake server', () => {
       }
     });
 
-    test('an invalid output schema is a bad-request, not retried', async () => {
-      const error = await rejection(provider().complete(request({ outputSchema: { type: 'no-such-type' } })));
-      assert.equal(error.code, 'bad-request');
-      assert.equal(error.retryable, false);
+    test('an invalid output schema is a bad-request, not retried', () => {
+      assert.throws(
+        () => validateReply({ text: '{}' }, { type: 'no-such-type' }, { provider: 'openai', model: 'gpt-4o-mini' }),
+        (error) => isProviderError(error) && error.code === 'bad-request' && !error.retryable && /not a valid JSON Schema/.test(error.message),
+      );
     });
   });
 
   describe('HTTP failures and the SDK’s retries', () => {
-    test('429 with Retry-After: 1 is retried after waiting at least that long', async () => {
+    test('429 with Retry-After: 1 is retried once a second has passed on the provider’s clock, not before', async () => {
       fake.script({ kind: 'status', status: 429, retryAfter: 1 });
-      const started = performance.now();
-      const response = await provider().complete(request());
-      const elapsed = performance.now() - started;
+      const clock = new SimulatedClock();
+      const call = provider({ clock }).complete(request());
+      await until(() => clock.due.includes(1_000), 'the 429 arrived and the client waits a second');
+      await clock.advance(999);
+      assert.equal(fake.calls, 1, 'no retry before the second is up');
+      await clock.advance(1);
+      const response = await call;
       assert.equal(response.text, 'You said: Say something about the sea');
       assert.equal(fake.calls, 2);
-      assert.ok(elapsed >= 950, `waited ${elapsed.toFixed(0)} ms`);
-      const [first, second] = chatRequests(fake);
-      assert.ok(second!.receivedAt - first!.receivedAt >= 950, 'the retry arrived a second later');
     });
 
     test('a 429’s Retry-After also holds back the calls queued behind it', async () => {
       fake.script({ kind: 'status', status: 429, retryAfter: 1 });
-      const p = provider();
+      const clock = new SimulatedClock();
+      const p = provider({ clock });
       const first = p.complete(request());
-      await fake.waitForRequest(1);
-      await new Promise((resolve) => setTimeout(resolve, 100)); // the 429 has reached the client
+      await until(() => clock.due.includes(1_000), 'the 429 reached the client');
       const second = p.complete(request());
+      await until(() => p.limiter.queued === 1, 'the second call waits in the limiter');
+      await clock.advance(999);
+      assert.equal(fake.calls, 1, 'nothing is sent during the pause');
+      await clock.advance(1);
       await Promise.all([first, second]);
-      const [rejected, ...rest] = chatRequests(fake);
-      assert.equal(rest.length, 2);
-      for (const later of rest) assert.ok(later.receivedAt - rejected!.receivedAt >= 950, 'sent after the pause');
+      assert.equal(fake.calls, 3, 'the retry and the queued call, both after the pause');
     });
 
     test('a Retry-After longer than maxRetryAfterMs fails at once with retryAfterMs for the engine', async () => {
@@ -438,18 +491,55 @@ describe('OpenAIProvider against the fake server', () => {
       assert.match(error.message, /overloaded/);
     });
 
-    test('a server that never answers hits the timeout', async () => {
+    test('a server that never answers hits the timeout, on the provider’s clock', async () => {
       fake.script({ kind: 'stall' });
-      const error = await rejection(provider({ timeoutMs: 300, maxRetries: 0 }).complete(request()));
+      const clock = new SimulatedClock();
+      const call = rejection(provider({ timeoutMs: 300, maxRetries: 0, clock }).complete(request()));
+      await fake.waitForRequest(1);
+      await clock.advance(299);
+      assert.equal(chatRequests(fake)[0]!.clientClosedAt, undefined, 'still waiting just before the timeout');
+      await clock.advance(1);
+      const error = await call;
       assert.equal(error.code, 'timeout');
       assert.equal(error.retryable, true);
       assert.match(error.message, /provider `openai` did not answer within 300 ms for model `gpt-4o-mini`/);
       await fake.waitForClientClose(chatRequests(fake)[0]!);
     });
 
+    test('the timeout fires at a time whose arithmetic rounds (974.86 + 300 − 974.86 < 300 in floating point)', async () => {
+      fake.script({ kind: 'stall' });
+      const clock = new SimulatedClock(974.8599720307872);
+      const call = rejection(provider({ timeoutMs: 300, maxRetries: 0, clock }).complete(request()));
+      await fake.waitForRequest(1);
+      await clock.advance(300);
+      assert.equal((await call).code, 'timeout');
+    });
+
+    test('a server that never answers is retried by the client after a timeout, with backoff', async () => {
+      fake.script({ kind: 'stall' });
+      const clock = new SimulatedClock();
+      const call = provider({ timeoutMs: 300, maxRetries: 1, clock, random: () => 0 }).complete(request());
+      await fake.waitForRequest(1);
+      await clock.advance(300); // the first attempt times out; the backoff (500 ms) begins
+      await until(() => clock.due.includes(800), 'the client waits out its backoff');
+      await clock.advance(499);
+      assert.equal(fake.calls, 1, 'no retry before the backoff is up');
+      await clock.advance(1);
+      const response = await call;
+      assert.equal(response.text, 'You said: Say something about the sea');
+      assert.equal(fake.calls, 2);
+    });
+
     test('a stream that stalls midway hits the idle timeout, with the partial output', async () => {
       fake.script({ kind: 'stall', afterChunks: 2 });
-      const error = await rejection(provider({ timeoutMs: 300 }).complete(request()));
+      const clock = new SimulatedClock();
+      const deltas: string[] = [];
+      const call = rejection(provider({ timeoutMs: 300, clock }).complete(request({ onDelta: (d) => deltas.push(d) })));
+      await until(() => deltas.join('') === 'You said: ', 'two chunks arrived');
+      await clock.advance(299);
+      assert.equal(chatRequests(fake)[0]!.clientClosedAt, undefined, 'still reading just before the idle timeout');
+      await clock.advance(1);
+      const error = await call;
       assert.equal(error.code, 'timeout');
       assert.equal(error.partialOutput, 'You said: ');
       assert.match(error.message, /stopped sending the reply of model `gpt-4o-mini` for 300 ms after 10 characters/);
@@ -458,61 +548,50 @@ describe('OpenAIProvider against the fake server', () => {
   });
 
   describe('cancellation', () => {
-    test('cancel mid-stream aborts the HTTP request within 200 ms: the server sees the socket close', async () => {
+    // No timer of the provider's can close a socket here (its clock never moves), so a
+    // closed socket is the cancel's doing.
+    test('cancel mid-stream aborts the HTTP request: the server sees the socket close, the reply unfinished', async () => {
       fake.script({ kind: 'slow', chunkDelayMs: 100 });
       const controller = new AbortController();
-      let abortedAt = 0;
-      const call = provider().complete(
-        request({
-          signal: controller.signal,
-          onDelta: () => {
-            if (!abortedAt) {
-              abortedAt = performance.now();
-              controller.abort();
-            }
-          },
-        }),
-      );
+      const call = provider({ clock: new SimulatedClock() }).complete(request({ signal: controller.signal, onDelta: () => controller.abort() }));
       const error = await rejection(call);
-      const rejectedAt = performance.now();
       assert.equal(error.code, 'cancelled');
       assert.equal(error.retryable, false);
       assert.equal(error.partialOutput, 'You ');
-      const closedAt = await fake.waitForClientClose(chatRequests(fake)[0]!);
-      assert.ok(rejectedAt - abortedAt < 200, `rejected ${(rejectedAt - abortedAt).toFixed(0)} ms after the cancel`);
-      assert.ok(closedAt - abortedAt < 200, `server saw the close ${(closedAt - abortedAt).toFixed(0)} ms after the cancel`);
+      await fake.waitForClientClose(chatRequests(fake)[0]!);
       assert.equal(chatRequests(fake)[0]!.finishedAt, undefined, 'the reply was never completed');
     });
 
-    test('cancel before the headers arrive closes the socket at once', async () => {
+    test('cancel before the headers arrive closes the socket', async () => {
       fake.script({ kind: 'stall' });
       const controller = new AbortController();
-      const call = provider().complete(request({ signal: controller.signal }));
+      const call = provider({ clock: new SimulatedClock() }).complete(request({ signal: controller.signal }));
       const sent = await fake.waitForRequest(1);
-      const abortedAt = performance.now();
       controller.abort();
       assert.equal((await rejection(call)).code, 'cancelled');
-      const closedAt = await fake.waitForClientClose(sent);
-      assert.ok(closedAt - abortedAt < 200, `server saw the close ${(closedAt - abortedAt).toFixed(0)} ms after the cancel`);
+      await fake.waitForClientClose(sent);
     });
 
-    test('cancel while the SDK waits out a Retry-After returns at once, and no retry is sent', async () => {
+    test('cancel while the client waits out a Retry-After ends the wait, and no retry is sent', async () => {
       fake.script({ kind: 'status', status: 429, retryAfter: 30 });
+      const clock = new SimulatedClock();
       const controller = new AbortController();
-      const call = provider().complete(request({ signal: controller.signal }));
-      await fake.waitForRequest(1);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const abortedAt = performance.now();
+      const call = provider({ clock }).complete(request({ signal: controller.signal }));
+      await until(() => clock.due.includes(30_000), 'the client waits out the Retry-After');
       controller.abort();
       const error = await rejection(call);
       assert.equal(error.code, 'cancelled');
-      assert.ok(performance.now() - abortedAt < 200);
+      assert.equal(clock.pending, 0, 'no timer is left behind');
       assert.equal(fake.calls, 1);
     });
 
-    test('a timeout abort from the engine (AbortSignal.timeout) is reported as timeout', async () => {
+    test('a timeout abort from the engine (a TimeoutError reason, as AbortSignal.timeout gives) is reported as timeout', async () => {
       fake.script({ kind: 'stall' });
-      const error = await rejection(provider().complete(request({ signal: AbortSignal.timeout(150) })));
+      const controller = new AbortController();
+      const call = provider({ clock: new SimulatedClock() }).complete(request({ signal: controller.signal }));
+      await fake.waitForRequest(1);
+      controller.abort(new DOMException('The operation timed out.', 'TimeoutError'));
+      const error = await rejection(call);
       assert.equal(error.code, 'timeout');
       assert.match(error.message, /ran out of time/);
     });
@@ -559,10 +638,11 @@ describe('OpenAIProvider against the fake server', () => {
     });
 
     test('with the same rpm budget as the server, a fan-out gets no 429s', async () => {
-      const limited = await startFakeOpenAI({ rpm: 600 });
+      const clock = new SimulatedClock();
+      const limited = await startFakeOpenAI({ rpm: 600, clock });
       try {
-        const p = new OpenAIProvider({ id: 'openai', baseURL: limited.url, apiKey: KEY, rpm: 600, maxRetries: 0 });
-        const results = await Promise.all(Array.from({ length: 20 }, () => p.complete(request())));
+        const p = new OpenAIProvider({ id: 'openai', baseURL: limited.url, apiKey: KEY, rpm: 600, maxRetries: 0, clock });
+        const results = await drive(clock, Promise.all(Array.from({ length: 20 }, () => p.complete(request()))));
         assert.equal(results.length, 20);
         assert.equal(limited.stats.rateLimited, 0);
       } finally {
@@ -571,9 +651,10 @@ describe('OpenAIProvider against the fake server', () => {
     });
 
     test('without a budget the same fan-out hits the server’s limit (the fake enforces it)', async () => {
-      const limited = await startFakeOpenAI({ rpm: 600 });
+      const clock = new SimulatedClock();
+      const limited = await startFakeOpenAI({ rpm: 600, clock });
       try {
-        const p = new OpenAIProvider({ id: 'openai', baseURL: limited.url, apiKey: KEY, maxRetries: 0 });
+        const p = new OpenAIProvider({ id: 'openai', baseURL: limited.url, apiKey: KEY, maxRetries: 0, clock });
         const settled = await Promise.allSettled(Array.from({ length: 20 }, () => p.complete(request())));
         const limitedCount = settled.filter((s) => s.status === 'rejected' && (s.reason as ProviderError).code === 'rate-limit').length;
         assert.ok(limitedCount > 0);
@@ -621,18 +702,22 @@ describe('OpenAIProvider against the fake server', () => {
       const log = (...args: unknown[]): void => {
         logs.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: Infinity }))).join(' '));
       };
-      const p = provider({
+      const clock = new SimulatedClock();
+      const config: Partial<OpenAIProviderConfig> = {
+        clock,
         maxRetries: 1,
-        timeoutMs: 300,
         headers: { 'X-Api-Key': 'hdr-SECRET-abcdefgh' },
         logger: { debug: log, info: log, warn: log, error: log },
         logLevel: 'debug',
-      });
+      };
+      const p = provider(config);
+      // Only stalled calls get a short timeout: on simulated time, a normal reply must not race one.
+      const impatient = provider({ ...config, timeoutMs: 300 });
       const wrongKey = provider({ apiKey: 'sk-other-SECRET-zyxwvutsrq' });
       const outcomes: unknown[] = [];
       const attempt = async (call: Promise<ModelResponse>): Promise<void> => {
         try {
-          outcomes.push(await call);
+          outcomes.push(await drive(clock, call));
         } catch (error) {
           outcomes.push(error);
         }
@@ -647,7 +732,7 @@ describe('OpenAIProvider against the fake server', () => {
       fake.script({ kind: 'reset', afterChunks: 1 });
       await attempt(p.complete(request()));
       fake.script({ kind: 'stall' }, { kind: 'stall' });
-      await attempt(p.complete(request()));
+      await attempt(impatient.complete(request()));
       fake.script({ kind: 'malformed-json' });
       await attempt(p.complete(request({ outputSchema: { type: 'object' } })));
       await attempt(p.complete(request({ model: 'nope' })));
@@ -658,6 +743,7 @@ describe('OpenAIProvider against the fake server', () => {
       const everything = [
         ...outcomes.flatMap((o) => [JSON.stringify(o), inspect(o, { depth: Infinity, showHidden: true }), o instanceof Error ? `${o.message}\n${o.stack}` : '']),
         inspect(p, { depth: Infinity, showHidden: true }),
+        inspect(impatient, { depth: Infinity, showHidden: true }),
         inspect(wrongKey, { depth: Infinity, showHidden: true }),
         ...logs,
       ].join('\n');
