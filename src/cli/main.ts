@@ -5,8 +5,10 @@
 import { resumeCommand } from './resume';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
+import { serveCommand } from './serve';
 import { traceCommand } from './trace';
 import { validateCommand } from './validate';
+import { workerCommand } from './worker';
 import { UsageError } from './args';
 
 export interface Io {
@@ -29,6 +31,8 @@ export const COMMANDS: Record<string, Command> = {
   resume: resumeCommand,
   runs: runsCommand,
   trace: traceCommand,
+  serve: serveCommand,
+  worker: workerCommand,
 };
 
 const HELP = `orchestrate — run multi-step LLM workflows defined in YAML
