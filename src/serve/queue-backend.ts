@@ -25,6 +25,7 @@ export class QueueBackend implements RunBackend {
     private readonly queue: Queue<RunJob>,
     private readonly commands: Redis,
     private readonly reader: Redis,
+    private readonly queueConnection: Redis,
     private readonly options: QueueBackendOptions,
   ) {}
 
@@ -40,8 +41,9 @@ export class QueueBackend implements RunBackend {
       reader.disconnect();
       throw new Error(`cannot reach Redis at ${redactUrl(options.redisUrl)}: ${(error as Error).message}`);
     }
-    const queue = new Queue<RunJob>(QUEUE_NAME, { connection: connect() });
-    const backend = new QueueBackend(queue, commands, reader, options);
+    const queueConnection = connect();
+    const queue = new Queue<RunJob>(QUEUE_NAME, { connection: queueConnection });
+    const backend = new QueueBackend(queue, commands, reader, queueConnection, options);
     // Tail from now: earlier events are read from each run's own stream when it is asked for.
     const [last] = await commands.xrevrange(EVENTS_STREAM, '+', '-', 'COUNT', 1);
     backend.tailing = backend.tail(last?.[0] ?? '0-0');
@@ -97,6 +99,7 @@ export class QueueBackend implements RunBackend {
     this.reader.disconnect();
     await this.tailing;
     await this.queue.close();
+    this.queueConnection.disconnect();
     await this.commands.quit();
   }
 

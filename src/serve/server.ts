@@ -88,16 +88,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
   return {
     url,
     app,
     backend,
     scheduler,
     webhooks,
-    async close(closeOptions = {}) {
-      await scheduler.stop();
-      await app.close();
-      await backend.close(closeOptions);
+    close(closeOptions = {}) {
+      closing ??= (async () => {
+        await scheduler.stop();
+        await app.close();
+        await backend.close(closeOptions);
+      })();
+      return closing;
     },
   };
 }

@@ -46,11 +46,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const root = path.resolve(options.root);
   const connect = () => new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const commands = connect();
-  const subscriber = connect();
+  // Subscribe only once connected: ioredis's ready check would otherwise run on a subscribed connection.
+  const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  await subscriber.connect();
   const warn = (message: string) => options.log(`warning: ${message}`);
   const { providers: configs } = await loadConfigFile(root);
   const limits: Record<string, SharedLimit> = {};
-  for (const config of configs) if (config.rpm || config.tpm) limits[config.name] = { rpm: config.rpm, tpm: config.tpm };
+  // The budget is a real provider's; mock replies spend none of it.
+  if (!options.mock) for (const config of configs) if (config.rpm || config.tpm) limits[config.name] = { rpm: config.rpm, tpm: config.tpm };
   const limiter = new SharedRateLimiter(commands, limits);
   const store = new TraceStore(options.traces ? path.resolve(options.traces) : path.join(root, '.orchestrate'));
   const executor = new Executor({
@@ -109,8 +112,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   };
 
   const lockMs = options.lockMs ?? DEFAULT_LOCK_MS;
+  const workerConnection = connect();
   const worker = new Worker<RunJob>(QUEUE_NAME, runJob, {
-    connection: connect(),
+    connection: workerConnection,
     concurrency: options.concurrency ?? 8,
     lockDuration: lockMs,
     stalledInterval: lockMs,
@@ -125,6 +129,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     },
     async drain() {
       await worker.close();
+      // BullMQ leaves a connection it was given open.
+      workerConnection.disconnect();
       await subscriber.quit();
       await commands.quit();
     },
