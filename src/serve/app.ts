@@ -36,7 +36,8 @@ const HEARTBEAT_MS = 15_000;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { backend, root, token } = options;
-  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
+  // An unknown field is a mistake to report, not to drop silently (Fastify's default).
+  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024, ajv: { customOptions: { removeAdditional: false } } });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Orchestrate', description: 'Run the workflows of a folder over HTTP (docs/serve.md).', version: options.version },
