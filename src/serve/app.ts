@@ -165,19 +165,19 @@ function streamEvents(request: FastifyRequest, reply: FastifyReply, record: RunR
   const out = reply.raw;
   out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   out.write(': orchestrate run events\n\n');
-  let unsubscribe: (() => void) | undefined;
   const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), HEARTBEAT_MS);
   const finish = () => {
     clearInterval(heartbeat);
-    unsubscribe?.();
+    unsubscribe();
     if (!out.writableEnded) out.end();
   };
   const send = (event: RunEvent, number: number) => {
     out.write(`id: ${number}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     if (record.ended && number === record.events.length) setImmediate(finish);
   };
+  // `send` ends the stream a turn later, never while `subscribe` is still replaying.
+  const unsubscribe = record.subscribe(after, send);
   request.raw.on('close', finish);
-  unsubscribe = record.subscribe(after, send);
   if (record.ended && after >= record.events.length) finish();
 }
 
