@@ -11,10 +11,10 @@ export default tseslint.config(
     },
   },
   {
-    // architecture.md rule 1: the engine knows nothing of the editor or the webview.
+    // docs/architecture.md, rule 1: the engine knows nothing of the editor or the webview.
     files: ['src/engine/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/engine must stay editor-free (architecture.md, rule 1).' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/engine must stay editor-free (docs/architecture.md, rule 1).' }] }],
     },
   },
 );

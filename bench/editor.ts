@@ -14,7 +14,7 @@ import { computeLenses } from '../src/extension/language/lenses';
 import { definitionAt, referencesAt, renameEdits } from '../src/extension/language/navigation';
 import { parseWorkflow, type ParsedWorkflow } from '../src/extension/language/parsed';
 import { toDiagnosticSpecs } from '../src/extension/language/quick-fixes';
-import { foldEvents } from '../src/extension/language/status';
+import { statusOfEvents } from '../src/extension/language/status';
 import { stepSymbols } from '../src/extension/language/symbols';
 
 const STEPS = 2000;
@@ -96,7 +96,7 @@ export async function benchEditor(): Promise<Record<string, unknown>> {
   // CodeLens on the cached analysis: run lenses, and with a status lens on every step.
   const idle: number[] = [];
   const withStatus: number[] = [];
-  const status = foldEvents(statusEvents(model));
+  const status = statusOfEvents(statusEvents(model));
   let lensCount = 0;
   for (let i = 0; i < 50; i++) {
     idle.push(time(() => computeLenses(model, { trusted: true }))[0]);

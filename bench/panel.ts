@@ -186,7 +186,7 @@ async function benchOpenTrace(steps: number): Promise<Record<string, unknown>> {
     const store = new TraceStore(path.join(dir, '.orchestrate'));
     const recorder = store.begin({ workflowFile: file, workflowName: workflow.name, workflowText: yaml });
     const result = await runWorkflow(workflow, { providers: createResolver({ mock: new MockProvider() }), runId: recorder.runId, onEvent: recorder.onEvent });
-    recorder.close();
+    await recorder.close();
     if (result.status !== 'succeeded') throw new Error(`bench run ${result.status}`);
 
     // The first open pays for cold code (JIT, first parse); the second is what a person sees after that.

@@ -1,7 +1,7 @@
 /**
  * The run panel's entry point (bundled to dist/webview/panel.js). It registers
  * the vscode-elements it uses, starts the app on `#root`, and only then tells the
- * host it is `ready`: the host posts nothing before that (architecture.md, rule 8).
+ * host it is `ready`: the host posts nothing before that (docs/architecture.md, rule 8).
  */
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';

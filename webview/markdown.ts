@@ -1,5 +1,5 @@
 /**
- * Model output as markdown, made safe (architecture.md, rule 9). Model output is
+ * Model output as markdown, made safe (docs/architecture.md, rule 9). Model output is
  * untrusted: a reply can carry `<script>`, `<img onerror>`, an SVG with script or a
  * `javascript:` link, by accident or by prompt injection. Two layers stand in the way:
  *

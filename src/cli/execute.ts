@@ -2,12 +2,13 @@
  * What `run` and `resume` share: providers behind the cache (or a replay), the
  * trace recording, live progress, Ctrl-C, and printing the result.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, open, stat, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { runWorkflow, stringifyOutput, type ProviderResolver, type RunEvent, type RunOptions, type RunResult, type Workflow } from '../engine';
+import { stringifyOutput, type ProviderResolver, type RunEvent, type RunOptions, type RunResult, type Workflow } from '../engine';
 import { CACHE_POLICIES, CacheStore, cachingResolver, type CachePolicy } from '../engine/cache';
-import { replayResolver, type TraceRecorder } from '../engine/trace';
+import { recordedRun, replayResolver } from '../engine/trace';
 import { UsageError, type OptionSpec, type Parsed } from './args';
+import { CliError, describeFsError } from './errors';
 import { callLogResolver } from './call-log';
 import { loadFromDisk } from './files';
 import type { Io } from './main';
@@ -36,7 +37,7 @@ export const EXECUTE_HELP = `  -i, --input NAME=VALUE   a workflow input, or the
   --mock                   use the mock provider for every step (also ORCHESTRATE_USE_MOCK=true)
   --mock-delay MS          how long each mock reply takes (streamed), default 0
   --json                   print the whole result as JSON on stdout (progress stays on stderr)
-  --out FILE               also write the whole result as JSON to FILE
+  --out FILE               also write the whole result as JSON to FILE (checked before the run)
   --verbose                show streamed model output as it arrives
   --quiet                  no progress lines
 ${TRACES_HELP}
@@ -59,10 +60,12 @@ export interface Execution {
 
 /** Runs a workflow with the shared options; returns the exit status (0 succeeded, 1 failed or cancelled). */
 export async function execute(io: Io, options: Parsed['options'], execution: Execution): Promise<number> {
-  const mockDelay = options['mock-delay'] === undefined ? undefined : Number(options['mock-delay']);
-  if (mockDelay !== undefined && !(mockDelay >= 0)) throw new UsageError('--mock-delay takes a number of milliseconds');
+  const mockDelay = options['mock-delay'] === undefined ? undefined : milliseconds(String(options['mock-delay']));
   const policy = options['no-cache'] !== undefined ? 'off' : ((options.cache as string | undefined) ?? 'reuse');
   if (!CACHE_POLICIES.includes(policy as CachePolicy)) throw new UsageError(`--cache takes reuse, refresh or off, not \`${policy}\``);
+  // Before the run, so a paid run is never lost to a typo in a path.
+  const out = options.out === undefined ? undefined : path.resolve(io.cwd, String(options.out));
+  if (out !== undefined) await checkWritable(out, String(options.out));
 
   const store = storeFor(io, options.traces);
   const warn = (message: string) => io.err(`warning: ${message}\n`);
@@ -79,20 +82,13 @@ export async function execute(io: Io, options: Parsed['options'], execution: Exe
   }
 
   const { workflow } = execution;
-  let recorder: TraceRecorder | undefined;
-  if (options.trace !== false) {
-    try {
-      recorder = store.begin({
-        workflowFile: workflow.file,
-        workflowName: workflow.name,
-        workflowText: execution.workflowText,
-        secrets: secretsOf(io.env),
-        onError: (error) => warn(`the trace stopped recording: ${error.message}`),
-      });
-    } catch (error) {
-      warn(`cannot record this run in ${displayPath(store.runsDir, io)}: ${(error as Error).message}`);
-    }
-  }
+  const recording = recordedRun(workflow, {
+    store: options.trace === false ? undefined : store,
+    workflowText: execution.workflowText,
+    secrets: secretsOf(io.env),
+    onError: (error) => warn(`the trace stopped recording (${describeFsError(error)}); the run goes on unrecorded`),
+    onUnrecorded: (error) => warn(`cannot record this run in ${displayPath(store.runsDir, io)} (${describeFsError(error)}); it runs unrecorded`),
+  });
   const progress = options.quiet ? undefined : progressPrinter({ color: io.color, verbose: options.verbose === true, write: (line) => io.err(`${line}\n`) });
 
   const controller = new AbortController();
@@ -102,36 +98,69 @@ export async function execute(io: Io, options: Parsed['options'], execution: Exe
   process.once('SIGTERM', onTerminate);
   let result: RunResult;
   try {
-    result = await runWorkflow(workflow, {
-      ...execution.runOptions,
-      providers,
-      loadWorkflow: loadFromDisk,
-      signal: controller.signal,
-      runId: recorder?.runId,
-      onEvent: (event: RunEvent) => {
-        recorder?.onEvent(event);
-        progress?.(event);
-      },
-    });
+    result = await recording.run({ ...execution.runOptions, providers, loadWorkflow: loadFromDisk, signal: controller.signal, onEvent: progress });
   } finally {
     process.removeListener('SIGINT', onInterrupt);
     process.removeListener('SIGTERM', onTerminate);
-    recorder?.close();
   }
 
-  const report = recorder ? { ...result, trace: recorder.file } : result;
-  if (options.out) {
-    const out = path.resolve(io.cwd, String(options.out));
-    mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
-  }
-  if (options.json) io.out(JSON.stringify(report, null, 2) + '\n');
+  const report = recording.trace ? { ...result, trace: recording.trace } : result;
+  const json = JSON.stringify(report, null, 2) + '\n';
+  // The outputs first: if --out fails now after all, they are not lost with it.
+  if (options.json) io.out(json);
   else if (result.status === 'succeeded') printOutputs(result.outputs, io);
-  if (recorder) {
-    io.err(`trace: ${displayPath(recorder.file, io)}\n`);
+  // Every byte of stdout is out before stderr speaks again, so under `2>&1` the lines below never land inside the JSON.
+  await io.flushOut?.();
+  let status = result.status === 'succeeded' ? 0 : 1;
+  if (out !== undefined) {
+    try {
+      await writeFile(out, json);
+    } catch (error) {
+      const saved = options.json ? 'the result is on stdout above' : `the full result was not saved${result.status === 'succeeded' ? ' (the outputs are above)' : ''}${recording.trace ? '; the trace has every step' : ''}`;
+      io.err(`error: cannot write --out ${String(options.out)}: ${describeFsError(error)}; ${saved}\n`);
+      status = 1;
+    }
+  }
+  if (recording.trace) {
+    io.err(`trace: ${displayPath(recording.trace, io)}\n`);
     if (result.status !== 'succeeded' && !execution.replay) io.err(`resume it with: orchestrate resume ${result.runId}${options.traces ? ` --traces ${options.traces}` : ''}\n`);
   }
-  return result.status === 'succeeded' ? 0 : 1;
+  return status;
+}
+
+/** `--mock-delay`: milliseconds a timer can wait (up to 2³¹−1 ms, about 24 days). */
+function milliseconds(text: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value <= MAX_TIMER_MS)) {
+    throw new UsageError(`--mock-delay takes a number of milliseconds from 0 to ${MAX_TIMER_MS}, not \`${text}\``);
+  }
+  return value;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Fails with a {@link CliError} when `file` cannot be written: its folder cannot be made,
+ * it is a folder, or the OS refuses. Leaves nothing behind (a file it had to create to
+ * find out is removed again).
+ */
+async function checkWritable(file: string, given: string): Promise<void> {
+  try {
+    const existing = await stat(file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (existing?.isDirectory()) throw Object.assign(new Error('it is a folder'), { code: 'EISDIR' });
+    if (existing) {
+      await (await open(file, 'r+')).close();
+      return;
+    }
+    await mkdir(path.dirname(file), { recursive: true });
+    await (await open(file, 'wx')).close();
+    await unlink(file);
+  } catch (error) {
+    throw new CliError('out-unwritable', `--out ${given}: cannot write the result there (${describeFsError(error)}); nothing was run`, { file });
+  }
 }
 
 function printOutputs(outputs: Record<string, unknown>, io: Io): void {

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { formatProblem, hasErrors } from '../engine';
-import { planResume, readTrace, ResumeError, storeHolding, TraceFormatError, type ResumePlan } from '../engine/trace';
+import { planResume, readTrace, storeHolding, type ResumePlan } from '../engine/trace';
 import { parseArgs, parseAssignments, UsageError } from './args';
+import { CliError, invalidWorkflow, JSON_ERROR_HELP } from './errors';
+import { checkedInputs } from './inputs';
 import { EXECUTE_HELP, EXECUTE_OPTIONS, execute } from './execute';
 import { checkFile } from './files';
 import type { Io } from './main';
@@ -22,7 +24,9 @@ ${EXECUTE_HELP}
 
 A RUN-ID may be shortened to any prefix that names one run (see \`orchestrate runs\`).
 Exit status: 0 succeeded, 1 the workflow failed or was cancelled, 2 the trace cannot be
-read or resumed, or the workflow file is invalid.
+read or resumed, the workflow file is invalid, or an --input is unknown or malformed.
+
+${JSON_ERROR_HELP}
 `;
 
 export const resumeCommand = {
@@ -33,25 +37,18 @@ export const resumeCommand = {
     if (positionals.length !== 1) throw new UsageError('name one trace file or run id');
     const store = storeFor(io, options.traces);
     const trace = await resolveTrace(positionals[0], store, io);
-    if (!trace) return 2;
 
-    let plan: ResumePlan;
-    try {
-      const { started } = await readTrace(trace);
-      const file = typeof options.workflow === 'string' ? path.resolve(io.cwd, options.workflow) : (started.workflowPath ?? path.resolve(io.cwd, started.workflow.file));
-      if (!existsSync(file)) {
-        io.err(`run ${started.runId} ran ${displayPath(file, io)}, which no longer exists; name the workflow with --workflow FILE\n`);
-        return 2;
-      }
-      const { workflow, problems, text } = checkFile(file);
-      for (const problem of problems) io.err(`${formatProblem(problem)}\n`);
-      if (!workflow || hasErrors(problems)) return 2;
-      plan = await planResume(trace, { workflow, workflowText: text, inputs: parseAssignments(options.input as string[] | undefined, '--input') });
-    } catch (error) {
-      if (!(error instanceof TraceFormatError || error instanceof ResumeError)) throw error;
-      io.err(`${error.message}\n`);
-      return 2;
+    const { started } = await readTrace(trace);
+    const given = typeof options.workflow === 'string' ? options.workflow : undefined;
+    const file = given !== undefined ? path.resolve(io.cwd, given) : (started.workflowPath ?? path.resolve(io.cwd, started.workflow.file));
+    if (given === undefined && !existsSync(file)) {
+      throw new CliError('workflow-missing', `run ${started.runId} ran ${displayPath(file, io)}, which no longer exists; name the workflow with --workflow FILE`, { file });
     }
+    const { workflow, problems, text } = checkFile(file);
+    if (!workflow || hasErrors(problems)) throw invalidWorkflow(file, problems);
+    for (const problem of problems) io.err(`${formatProblem(problem)}\n`);
+    const plan: ResumePlan = await planResume(trace, { workflow, workflowText: text });
+    plan.runOptions.inputs = checkedInputs(workflow, plan.inputs, parseAssignments(options.input as string[] | undefined, '--input'));
     for (const warning of plan.warnings) io.err(`warning: ${warning}\n`);
     const home = storeHolding(trace) ?? store;
     const listed = (await home.listRuns()).find((run) => run.id === plan.trace.started.runId);

@@ -3,6 +3,7 @@ import { formatDuration } from '../engine';
 import { formatTimestamp } from '../shared/format';
 import type { ListedRunStatus, RunSummary } from '../engine/trace';
 import { parseArgs, UsageError } from './args';
+import { JSON_ERROR_HELP } from './errors';
 import type { Io } from './main';
 import { displayPath, storeFor, TRACES_HELP, TRACES_OPTION } from './stores';
 
@@ -19,6 +20,8 @@ ${TRACES_HELP}
   --json                   print the runs as JSON
 
 Exit status: 0, or 2 for bad usage.
+
+${JSON_ERROR_HELP}
 `;
 
 export const runsCommand = {
@@ -28,7 +31,7 @@ export const runsCommand = {
     const { positionals, options } = parseArgs(argv, { ...TRACES_OPTION, json: { type: 'boolean' }, limit: { type: 'string' } });
     if (positionals.length > 1) throw new UsageError('name at most one workflow file');
     const limit = options.limit === undefined ? 50 : Number(options.limit);
-    if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit takes a whole number');
+    if (!/^\d+$/.test(String(options.limit ?? '50')) || !Number.isSafeInteger(limit)) throw new UsageError(`--limit takes a whole number (0 for all), not \`${String(options.limit)}\``);
     const store = storeFor(io, options.traces);
     const workflowFile = positionals[0] === undefined ? undefined : path.resolve(io.cwd, positionals[0]);
     const runs = await store.listRuns({ workflowFile, limit: limit === 0 ? undefined : limit });

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_ROOT, TraceStore } from '../engine/trace';
+import { DEFAULT_ROOT, TraceStore, type RunSummary } from '../engine/trace';
+import { CliError } from './errors';
 import type { Io } from './main';
 
 /** The `--traces DIR` option, shared by run, resume, runs and trace. */
@@ -13,18 +14,27 @@ export function storeFor(io: Io, traces: unknown): TraceStore {
   return new TraceStore(path.resolve(io.cwd, typeof traces === 'string' ? traces : DEFAULT_ROOT));
 }
 
-/** A trace file named by its path, or a run named by its id (or a unique prefix of it). */
-export async function resolveTrace(arg: string, store: TraceStore, io: Io): Promise<string | undefined> {
+/**
+ * A trace file named by its path, or a run named by its id (or a unique prefix of it).
+ * Throws a {@link CliError} that says what to do when it names neither.
+ */
+export async function resolveTrace(arg: string, store: TraceStore, io: Io): Promise<string> {
   const asPath = path.resolve(io.cwd, arg);
-  if (existsSync(asPath)) return asPath;
-  try {
-    const run = await store.findRun(arg);
-    if (run) return run.file;
-    io.err(`${arg}: no such trace file, and no run with that id in ${displayPath(store.runsDir, io)} (list runs with \`orchestrate runs\`)\n`);
-  } catch (error) {
-    io.err(`${arg}: ${(error as Error).message}\n`);
+  if (/\.ya?ml$/i.test(arg)) {
+    throw new CliError('usage', `${arg} is a workflow file; name a run id or a trace file instead (list this workflow's runs with \`orchestrate runs ${arg}\`)`);
   }
-  return undefined;
+  if (existsSync(asPath)) {
+    if (statSync(asPath).isDirectory()) throw new CliError('file-unreadable', `${arg} is a folder; name a trace file (\`<run-id>.jsonl\`) or a run id`, { file: asPath });
+    return asPath;
+  }
+  let run: RunSummary | undefined;
+  try {
+    run = await store.findRun(arg);
+  } catch (error) {
+    throw new CliError('run-not-found', `${arg}: ${(error as Error).message}`);
+  }
+  if (run) return run.file;
+  throw new CliError('run-not-found', `${arg}: no such trace file, and no run with that id in ${displayPath(store.runsDir, io)} (list runs with \`orchestrate runs\`)`);
 }
 
 /** A path relative to the current folder when it is inside it, for shorter messages. */

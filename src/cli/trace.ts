@@ -1,6 +1,7 @@
 import { formatDuration, stringifyOutput } from '../engine';
-import { readTrace, runView, TraceFormatError, type RunView, type StepView } from '../engine/trace';
+import { readTrace, runView, type RunView, type StepView } from '../engine/trace';
 import { parseArgs, UsageError } from './args';
+import { JSON_ERROR_HELP } from './errors';
 import type { Io } from './main';
 import { formatTimestamp } from '../shared/format';
 import { displayPath, resolveTrace, storeFor, TRACES_HELP, TRACES_OPTION } from './stores';
@@ -18,6 +19,8 @@ ${TRACES_HELP}
 
 A RUN-ID may be shortened to any prefix that names one run (see \`orchestrate runs\`).
 Exit status: 0, or 2 when the trace cannot be found or read.
+
+${JSON_ERROR_HELP}
 `;
 
 export const traceCommand = {
@@ -28,15 +31,7 @@ export const traceCommand = {
     if (positionals.length !== 1) throw new UsageError('name one run id or trace file');
     const store = storeFor(io, options.traces);
     const file = await resolveTrace(positionals[0], store, io);
-    if (!file) return 2;
-    let view: RunView;
-    try {
-      view = runView(await readTrace(file));
-    } catch (error) {
-      if (!(error instanceof TraceFormatError)) throw error;
-      io.err(`${error.message}\n`);
-      return 2;
-    }
+    const view = runView(await readTrace(file));
     for (const warning of view.warnings) io.err(`warning: ${warning}\n`);
     if (view.status === 'interrupted') {
       // A trace without an end is either still being written or was cut off; the index knows which.
@@ -59,7 +54,7 @@ const STATUS: Record<RunView['status'], string> = {
   interrupted: '! interrupted (no end recorded; resume it with `orchestrate resume`)',
   running: '▶ running',
 };
-const STEP_ICONS: Record<StepView['status'], string> = { succeeded: '✓', failed: '✗', skipped: '⤼', running: '…' };
+const STEP_ICONS: Record<StepView['status'], string> = { succeeded: '✓', failed: '✗', skipped: '⤼', running: '…', cancelled: '■' };
 
 function render(view: RunView, io: Io, full: boolean): string {
   const lines: string[] = [];

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
-import { formatProblem, hasErrors } from '../engine';
+import { formatProblem, hasErrors, type Problem } from '../engine';
 import { parseArgs, UsageError } from './args';
+import { CliError } from './errors';
 import { checkFile } from './files';
 import type { Io } from './main';
 
@@ -11,7 +11,8 @@ and workers, transitions, and CEL expressions. Prints one line per problem:
 
   file:line:col: code: message
 
-Exit status: 0 when no file has errors (warnings are printed but allowed), 1 otherwise.
+Exit status: 0 when no file has errors (warnings are printed but allowed), 1 otherwise
+(also when a file is missing, a folder, or not text), 2 for bad usage.
 Options:
   --quiet     print errors only, not warnings
 `;
@@ -24,12 +25,16 @@ export const validateCommand = {
     if (positionals.length === 0) throw new UsageError('name at least one workflow file');
     let failed = false;
     for (const file of positionals) {
-      if (!existsSync(file)) {
-        io.err(`${file}: no such file\n`);
+      let problems: Problem[];
+      try {
+        problems = checkFile(file).problems;
+      } catch (error) {
+        if (!(error instanceof CliError)) throw error;
+        // One unreadable file does not hide the problems of the others.
+        io.err(`${error.message}\n`);
         failed = true;
         continue;
       }
-      const { problems } = checkFile(file);
       for (const problem of problems) {
         if (options.quiet && problem.severity !== 'error') continue;
         io.out(`${formatProblem(problem)}\n`);

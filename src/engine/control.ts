@@ -1,5 +1,5 @@
 /**
- * Cooperative control of a run (architecture.md, rule 7): pause and step take effect
+ * Cooperative control of a run (docs/architecture.md, rule 7): pause and step take effect
  * at step boundaries; cancel aborts at once through an AbortSignal that reaches the
  * provider's HTTP request.
  */

@@ -1,6 +1,6 @@
 /**
  * Where the run goes after a step: a pure function of the workflow, the step and
- * its outcome (architecture.md, rule 2). The runner performs effects; this decides.
+ * its outcome (docs/architecture.md, rule 2). The runner performs effects; this decides.
  */
 import { isTerminal } from './graph';
 import type { ErrorInfo, Step, Workflow } from './types';

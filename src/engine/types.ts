@@ -259,6 +259,8 @@ export interface ModelRequest {
   visit?: number;
   /** The `for_each` item index, when the step is a map. */
   index?: number;
+  /** The enclosing execution, for a branch of a `parallel` (see {@link StepRef.parent}). */
+  parent?: string;
   /** `false` when the step says `cache: false`: a caching layer must call the provider. */
   cache?: boolean;
   /**
@@ -285,6 +287,11 @@ export interface ModelResponse {
 export interface Provider {
   readonly id: string;
   complete(request: ModelRequest): Promise<ModelResponse>;
+  /**
+   * The run rejected the reply stored under this cache key (a failed `check` or
+   * schema): a provider that keeps replies must never serve it again.
+   */
+  discard?(cacheKey: string): Promise<void>;
 }
 
 /** Resolves the provider a step names (`openai`, `mock`, `vscode-lm`, a named server). */
@@ -357,6 +364,12 @@ export interface StepRef {
   visit: number;
   /** The item index inside a `for_each`. */
   index?: number;
+  /**
+   * The execution this one runs inside (`refKey` of a `parallel` step's execution or
+   * item), for branches: a branch of a mapped `parallel` runs once per item, and each
+   * of those executions owns its result.
+   */
+  parent?: string;
 }
 
 interface EventBase {

@@ -1,6 +1,6 @@
 /**
  * The messages between the run panel's host (src/extension/panel) and its webview
- * (webview/), declared once and imported by both (architecture.md, rule 8; the
+ * (webview/), declared once and imported by both (docs/architecture.md, rule 8; the
  * shape follows GitLens' ipc models):
  *
  * - notifications, host → webview: {@link Notifications};

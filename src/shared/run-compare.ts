@@ -6,7 +6,7 @@
  * only the step a person opens.
  */
 import type { StepStatus, StepViewModel, RunViewModel } from './run-view-model';
-import { latestExecution } from './run-view-model';
+import { executionCall, latestExecution } from './run-view-model';
 
 export interface CompareSideStep {
   status: StepStatus;
@@ -65,7 +65,7 @@ function side(step: StepViewModel | undefined): CompareSideStep | undefined {
   if (step.costUsd !== undefined) out.costUsd = step.costUsd;
   if (!execution) return out;
   // A map's calls are per item; the first item's call stands for the step's model and prompt.
-  const call = execution.call ?? execution.items.find((item) => item.call)?.call;
+  const call = executionCall(execution);
   if (call) {
     out.model = `${call.provider}/${call.model}`;
     if (call.system !== undefined) out.system = call.system;

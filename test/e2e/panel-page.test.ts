@@ -76,7 +76,7 @@ describe('the run panel in a browser', () => {
     await panel.post(notification('run/events', { runId, events: events.slice(firstCompleted) }));
     await frame.locator('#run-view[data-status="succeeded"]').waitFor();
     for (const id of ['draft', 'fan', 'left', 'right', 'hostile', 'each']) {
-      assert.equal(await frame.locator(`li.step[data-step-id="${id}"]`).getAttribute('data-status'), 'done', id);
+      assert.equal(await frame.locator(`li.step[data-step-id="${id}"]`).getAttribute('data-status'), 'succeeded', id);
     }
     await frame.locator('li.step[data-step-id="draft"]').click();
     await frame.locator('#output[data-step-id="draft"] .markdown strong').filter({ hasText: 'draft' }).waitFor();

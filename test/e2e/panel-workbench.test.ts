@@ -184,7 +184,7 @@ describe('the run panel in VS Code (code-server)', () => {
     for (const step of ['draft', 'review', 'hostile', 'final']) {
       await stepStatus(page, step, 'running');
       await inPanel(page, `#graph g.node.active[data-step-id="${step}"]`);
-      await stepStatus(page, step, 'done');
+      await stepStatus(page, step, 'succeeded');
     }
     let frame = await inPanel(page, '#run-view[data-status="succeeded"]');
     await frame.locator('li.step[data-step-id="draft"]').click();
@@ -237,7 +237,7 @@ describe('the run panel in VS Code (code-server)', () => {
     await frame.locator('#btn-pause').click();
     await inPanel(page, '#run-view[data-status="paused"]');
     const paused = await stepStatus(page, 'review', 'paused');
-    assert.equal(await paused.locator('li.step[data-step-id="draft"]').getAttribute('data-status'), 'done');
+    assert.equal(await paused.locator('li.step[data-step-id="draft"]').getAttribute('data-status'), 'succeeded');
     await paused.locator('#btn-resume').click();
     await inPanel(page, `#run-view[data-run-id="${id}"][data-status="succeeded"]`);
   });
@@ -248,7 +248,7 @@ describe('the run panel in VS Code (code-server)', () => {
     let frame = await stepStatus(page, 'draft', 'paused');
     await frame.locator('#btn-step').click();
     frame = await stepStatus(page, 'review', 'paused');
-    assert.equal(await frame.locator('li.step[data-step-id="draft"]').getAttribute('data-status'), 'done');
+    assert.equal(await frame.locator('li.step[data-step-id="draft"]').getAttribute('data-status'), 'succeeded');
     await frame.locator('#btn-resume').click();
     await inPanel(page, `#run-view[data-run-id="${id}"][data-status="succeeded"]`);
   });
@@ -278,8 +278,8 @@ describe('the run panel in VS Code (code-server)', () => {
     }
     assert.notEqual(id, runs.stopped, 're-run started a new run');
     frame = await inPanel(page, `#run-view[data-run-id="${id}"][data-status="succeeded"]`);
-    assert.equal(await frame.locator('li.step[data-step-id="review"]').getAttribute('data-status'), 'done');
-    assert.equal(await frame.locator('li.step[data-step-id="final"]').getAttribute('data-status'), 'done');
+    assert.equal(await frame.locator('li.step[data-step-id="review"]').getAttribute('data-status'), 'succeeded');
+    assert.equal(await frame.locator('li.step[data-step-id="final"]').getAttribute('data-status'), 'succeeded');
     // The step before the start point was not run again.
     assert.notEqual(await frame.locator('li.step[data-step-id="draft"]').getAttribute('data-status'), 'running');
     assert.match((await frame.locator('.run-id').textContent()) ?? '', /run-from-here/);

@@ -5,20 +5,22 @@ import type { ExecutionStatus, RunStatus, StepStatus } from '../../src/shared/ru
 const STEP_ICONS: Record<StepStatus, string> = {
   pending: 'circle-large-outline',
   running: 'loading',
-  done: 'pass',
+  succeeded: 'pass',
   skipped: 'circle-slash',
   failed: 'error',
   retrying: 'sync',
+  cancelled: 'debug-stop',
   paused: 'debug-pause',
 };
 
 const STEP_LABELS: Record<StepStatus, string> = {
   pending: 'pending',
   running: 'running',
-  done: 'done',
+  succeeded: 'succeeded',
   skipped: 'skipped',
   failed: 'failed',
   retrying: 'retrying',
+  cancelled: 'cancelled',
   paused: 'paused before this step',
 };
 

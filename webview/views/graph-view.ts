@@ -5,7 +5,7 @@
  * the host reveals its line in the editor.
  */
 import { html, nothing, svg, type TemplateResult } from 'lit';
-import type { RunViewModel, StepStatus } from '../../src/shared/run-view-model';
+import { displayStatus, type RunViewModel, type StepStatus } from '../../src/shared/run-view-model';
 import type { GraphLayout, LaidOutEdge, LaidOutNode } from '../graph-layout';
 import { stepStatusLabel } from './common';
 
@@ -82,7 +82,7 @@ function nodeView(node: LaidOutNode, status: StepStatus, selected: boolean, opti
 }
 
 export function graphView(layout: GraphLayout, model: RunViewModel, options: GraphViewOptions): TemplateResult {
-  const statusOf = (id: string): StepStatus => model.steps[id]?.status ?? 'pending';
+  const statusOf = (id: string): StepStatus => (Object.hasOwn(model.steps, id) ? displayStatus(model, model.steps[id]) : 'pending');
   return html`<svg
     class="graph-svg"
     role="group"

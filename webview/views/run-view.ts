@@ -10,7 +10,9 @@ import { formatCost, formatDuration, formatTokens } from '../../src/shared/forma
 import type { DetailTab, RunHeader } from '../../src/shared/protocol';
 import { outputText } from '../../src/shared/run-compare';
 import {
+  displayStatus,
   elapsedMs,
+  executionCall,
   isRunEnded,
   latestExecution,
   runElapsedMs,
@@ -19,6 +21,7 @@ import {
   type ExecutionView,
   type ItemView,
   type RunViewModel,
+  type StepStatus,
   type StepViewModel,
 } from '../../src/shared/run-view-model';
 import type { GraphLayout } from '../graph-layout';
@@ -160,18 +163,18 @@ function stepMeta(step: StepViewModel, now: number): string {
   if (step.visits > 1) parts.push(`×${step.visits}`);
   if (step.attempts > 1) parts.push(`attempt ${step.attempts}`);
   if (execution && execution.items.length > 0) {
-    const done = execution.items.filter((i) => i.status === 'done').length;
+    const done = execution.items.filter((i) => i.status === 'succeeded').length;
     parts.push(`${done}/${execution.items.length} items`);
   }
   return parts.join(' · ');
 }
 
-function stepRow(step: StepViewModel, selected: boolean, focusable: boolean, now: number, a: RunViewActions): TemplateResult {
+function stepRow(step: StepViewModel, status: StepStatus, selected: boolean, focusable: boolean, now: number, a: RunViewActions): TemplateResult {
   return html`<li
-    class="step status-${step.status} ${selected ? 'selected' : ''} ${step.inWorkflow ? '' : 'orphan'}"
+    class="step status-${status} ${selected ? 'selected' : ''} ${step.inWorkflow ? '' : 'orphan'}"
     id=${`step-${step.id}`}
     data-step-id=${step.id}
-    data-status=${step.status}
+    data-status=${status}
     role="option"
     aria-selected=${selected ? 'true' : 'false'}
     tabindex=${focusable ? '0' : '-1'}
@@ -179,7 +182,7 @@ function stepRow(step: StepViewModel, selected: boolean, focusable: boolean, now
     @dblclick=${() => a.select(step.id, true)}
   >
     <span class="indent depth-${Math.min(step.depth, 6)}"></span>
-    ${statusIcon(step.status)}
+    ${statusIcon(status)}
     <span class="step-name">${step.name ?? step.id}</span>
     ${step.name && step.name !== step.id ? html`<span class="step-id">${step.id}</span>` : nothing}
     <span class="step-meta">${stepMeta(step, now)}</span>
@@ -199,8 +202,9 @@ function stepList(p: RunViewProps, a: RunViewActions): TemplateResult {
         const step = model.steps[id];
         const selected = id === p.selectedStepId;
         const focusable = selected || (!anySelected && index === 0);
-        const ticking = step.status === 'running' || step.status === 'retrying';
-        return guard([step, selected, focusable, ticking ? p.now : 0], () => stepRow(step, selected, focusable, p.now, a));
+        const status = displayStatus(model, step);
+        const ticking = status === 'running' || status === 'retrying';
+        return guard([step, status, selected, focusable, ticking ? p.now : 0], () => stepRow(step, status, selected, focusable, p.now, a));
       },
     )}
   </ol>`;
@@ -210,12 +214,12 @@ function detail(p: RunViewProps, a: RunViewActions): TemplateResult {
   const step = p.selectedStepId ? p.model.steps[p.selectedStepId] : undefined;
   if (!step) return html`<div class="empty-detail">Select a step to see its output, the prompt as sent, the call and its errors.</div>`;
   const execution = step.executions.find((e) => e.visit === p.selectedVisit) ?? latestExecution(step);
-  const call = execution?.call ?? execution?.items.find((i) => i.call)?.call;
+  const call = execution ? executionCall(execution) : undefined;
   return html`<div class="detail-header">
-      <h2>${statusIcon(step.status)} ${step.name ?? step.id}</h2>
+      <h2>${statusIcon(displayStatus(p.model, step))} ${step.name ?? step.id}</h2>
       <div class="detail-facts">
         <span>${step.kind ?? ''}${step.forEach ? ' · for each' : ''}</span>
-        <span>${stepStatusLabel(step.status)}</span>
+        <span>${stepStatusLabel(displayStatus(p.model, step))}</span>
         ${execution ? html`<span>${(() => {
           const ms = elapsedMs(execution, p.now);
           return ms === undefined ? '' : formatDuration(ms);
@@ -264,7 +268,7 @@ function detail(p: RunViewProps, a: RunViewActions): TemplateResult {
     </div>
     <div id="tab-panel" class="tab-panel" role="tabpanel" aria-labelledby=${`tab-${p.tab}`}>
       ${!execution
-        ? html`<div class="muted">${step.status === 'paused' ? 'The run is paused before this step.' : 'This step has not run.'}</div>`
+        ? html`<div class="muted">${p.model.pausedBefore === step.id ? 'The run is paused before this step.' : 'This step has not run.'}</div>`
         : p.tab === 'output'
           ? outputTab(step, execution, p, a)
           : p.tab === 'prompt'

@@ -1,5 +1,5 @@
 /**
- * The model-call cache (architecture.md, rule 6): a content-addressed store of replies
+ * The model-call cache (docs/architecture.md, rule 6): a content-addressed store of replies
  * under `<root>/cache/`, and a provider decorator that reads and fills it. Node-only
  * (it uses `node:fs`), so it is imported from here, not from the browser-safe engine index.
  */

@@ -17,7 +17,7 @@ export interface CachingOptions {
 }
 
 /**
- * Wraps a provider with the content-addressed cache (architecture.md, rule 6).
+ * Wraps a provider with the content-addressed cache (docs/architecture.md, rule 6).
  *
  * A hit returns the stored reply with `cache: { hit: true, key }` and `costUsd: 0`;
  * the runner records `cache` in the step's call record and leaves a hit's usage out of
@@ -27,12 +27,14 @@ export interface CachingOptions {
  *
  * Retries (`attempt > 1`) always call the model and overwrite: a retry means the
  * previous reply was rejected (a failed `check`, a reply off the schema), and
- * replaying it from the cache would fail the same way.
+ * replaying it from the cache would fail the same way. The runner also `discard`s
+ * every reply it rejects, so a later visit or a later run never gets it back.
  */
 export function cachingProvider(inner: Provider, store: CacheStore, policy: CachePolicy, options: CachingOptions = {}): Provider {
   if (policy === 'off') return inner;
   return {
     id: inner.id,
+    discard: (key: string) => store.delete(key),
     async complete(request: ModelRequest): Promise<ModelResponse> {
       if (request.cache === false) return inner.complete(request);
       const key = cacheKey(request, inner.id);

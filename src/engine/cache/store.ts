@@ -83,6 +83,11 @@ export class CacheStore {
     }
   }
 
+  /** Removes the entry for `key`, if there is one. */
+  async delete(key: string): Promise<void> {
+    await fs.rm(this.pathOf(key), { force: true });
+  }
+
   private warn(message: string): void {
     this.options.onWarning?.(message);
   }

@@ -1,3 +1,4 @@
+import { initialRunState, reduceEvents, succeededResults } from '../state';
 import type { StepResult } from '../types';
 import { readTrace } from './read';
 import { TraceStore } from './store';
@@ -26,20 +27,7 @@ export async function lastResults(root: string, workflowFile: string, options: L
     } catch {
       continue;
     }
-    const fromThisRun: Record<string, StepResult> = {};
-    for (const event of events) {
-      // Items of a `for_each` are folded in the step's own completion (its list of outputs).
-      if (event.type !== 'step.completed' || event.index !== undefined) continue;
-      fromThisRun[event.stepId] = {
-        status: 'succeeded',
-        output: event.output,
-        attempts: event.attempt,
-        visits: event.visit,
-        durationMs: event.durationMs,
-        usage: event.call?.usage,
-        costUsd: event.call?.costUsd,
-      };
-    }
+    const fromThisRun = succeededResults(reduceEvents(initialRunState({ name: run.workflow, file: run.workflowFile }), events));
     for (const [stepId, result] of Object.entries(fromThisRun)) if (!(stepId in results)) results[stepId] = result;
   }
   return results;

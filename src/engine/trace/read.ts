@@ -60,8 +60,7 @@ export async function readTrace(file: string): Promise<TraceContents> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new TraceFormatError('trace-unreadable', code === 'ENOENT' ? `${file}: no such trace file` : `${file}: cannot read the trace: ${(error as Error).message}`, file);
+    throw new TraceFormatError('trace-unreadable', `${file}: ${unreadable((error as NodeJS.ErrnoException).code)}`, file);
   }
   return parseTrace(text, file);
 }
@@ -122,6 +121,20 @@ function checkHeader(event: RunEvent, file: string, lineNo: number): void {
       file,
       lineNo,
     );
+  }
+}
+
+function unreadable(code: string | undefined): string {
+  switch (code) {
+    case 'ENOENT':
+      return 'no such trace file';
+    case 'EISDIR':
+      return 'is a folder; name a trace file (`<run-id>.jsonl`) in it';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied; you cannot read this trace';
+    default:
+      return `cannot read the trace (${code ?? 'unknown error'})`;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ChatMessage, ModelCallRecord, ModelRequest, ModelResponse, Provider, ProviderResolver, RunEvent } from '../types';
-import { refKey } from './view';
+import { refKey } from '../state/run-state';
 
 /** A recorded reply: what the step produced and the call that produced it. */
 interface Recording {
@@ -35,7 +35,7 @@ export function replayProvider(events: readonly RunEvent[], source = 'the record
   return {
     id: 'replay',
     async complete(request: ModelRequest): Promise<ModelResponse> {
-      const ref = { stepId: request.stepId, visit: request.visit ?? 1, index: request.index };
+      const ref = { stepId: request.stepId, visit: request.visit ?? 1, index: request.index, parent: request.parent };
       // The runner prefixes the step and model; say only which execution it was.
       const which = [ref.visit > 1 ? `visit ${ref.visit}` : '', ref.index !== undefined ? `item ${ref.index}` : ''].filter(Boolean).join(', ');
       const where = which ? ` (${which})` : '';

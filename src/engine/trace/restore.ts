@@ -1,6 +1,6 @@
 import type { Restorer, RestoredStep } from '../run';
 import type { RunEvent, StepKind, Workflow } from '../types';
-import { refKey } from './view';
+import { executionRows, initialRunState, reduceEvents, refKey, stepInfosOf } from '../state';
 
 /**
  * Kinds never restored, but executed again:
@@ -27,13 +27,13 @@ export interface TraceRestorer extends Restorer {
  */
 export function restorerFromEvents(events: readonly RunEvent[], workflow: Workflow): TraceRestorer {
   const finished = new Map<string, RestoredStep>();
-  for (const event of events) {
-    if (event.type !== 'step.completed') continue;
-    const step = workflow.stepsById.get(event.stepId);
-    if (!step || NOT_RESTORED.has(step.kind)) continue;
+  const state = reduceEvents(initialRunState(workflow, stepInfosOf(workflow)), events);
+  for (const row of executionRows(state)) {
+    const step = workflow.stepsById.get(row.stepId);
+    if (!step || NOT_RESTORED.has(step.kind) || row.status !== 'succeeded') continue;
     // The whole-map completion is never asked for: the runner restores a map per item.
-    if (step.forEach && event.index === undefined) continue;
-    finished.set(refKey(event), { output: event.output, attempts: event.attempt, call: event.call });
+    if (step.forEach && row.index === undefined) continue;
+    finished.set(row.key, { output: row.output, attempts: row.attempt, ...(row.call && 'latencyMs' in row.call ? { call: row.call } : {}) });
   }
   const available = finished.size;
   let taken = 0;

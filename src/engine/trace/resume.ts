@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkWorkflow, formatProblem, hasErrors } from '../index';
-import { runWorkflow, type RunOptions } from '../run';
+import type { RunOptions } from '../run';
 import type { RunResult, Workflow } from '../types';
 import { readTrace, type TraceContents } from './read';
+import { recordedRun } from './recorded-run';
 import { restorerFromEvents, type TraceRestorer } from './restore';
 import { TraceStore } from './store';
 import type { TraceSync } from './writer';
@@ -69,7 +70,7 @@ export async function planResume(tracePath: string, options: PlanOptions = {}): 
     const file = started.workflowPath ?? path.resolve(started.workflow.file);
     if (!existsSync(file)) throw new ResumeError('workflow-missing', `run ${started.runId} ran ${file}, which no longer exists; name the workflow file to resume it with`);
     workflowText = await fs.readFile(file, 'utf8');
-    const checked = checkWorkflow(workflowText, file, { workflowExists: (uses, from) => existsSync(path.resolve(path.dirname(from), uses)) });
+    const checked = checkWorkflow(workflowText, file, { workflowExists: workflowFileExists });
     if (!checked.workflow || hasErrors(checked.problems)) {
       throw new ResumeError('workflow-invalid', `${file} has errors; fix them to resume run ${started.runId}:\n${checked.problems.filter((p) => p.severity === 'error').map(formatProblem).join('\n')}`);
     }
@@ -114,7 +115,7 @@ export interface ResumeOutcome {
 }
 
 /**
- * Continues a failed, cancelled or crashed run from its trace (architecture.md,
+ * Continues a failed, cancelled or crashed run from its trace (docs/architecture.md,
  * rule 5): finished step executions are restored with no model call, the rest run.
  * The continuation is a new run with a new trace file; the old trace is never touched.
  */
@@ -122,18 +123,18 @@ export async function resumeRun(tracePath: string, options: ResumeOptions): Prom
   const plan = await planResume(tracePath, options);
   const { traces, secrets, sync, onEvent, workflow: _workflow, workflowText: _text, inputs: _inputs, ...rest } = options;
   const store = traces === false ? undefined : (traces ?? storeHolding(tracePath));
-  const recorder = store?.begin({ workflowFile: plan.workflow.file, workflowName: plan.workflow.name, workflowText: plan.workflowText, secrets, sync });
-  const result = await runWorkflow(plan.workflow, {
-    ...rest,
-    ...plan.runOptions,
-    runId: recorder?.runId,
-    onEvent: (event) => {
-      recorder?.onEvent(event);
-      onEvent?.(event);
-    },
-  });
-  recorder?.close();
-  return { result, trace: recorder?.file, restored: plan.restorer.taken, warnings: plan.warnings };
+  const recording = recordedRun(plan.workflow, { store, workflowText: plan.workflowText, secrets, sync });
+  const result = await recording.run({ ...rest, ...plan.runOptions, onEvent });
+  return { result, trace: recording.trace, restored: plan.restorer.taken, warnings: plan.warnings };
+}
+
+/** For `checkWorkflow`'s `workflowExists`: a `uses:` path names a file (a folder of that name is not a workflow). */
+export function workflowFileExists(uses: string, fromFile: string): boolean {
+  try {
+    return statSync(path.resolve(path.dirname(fromFile), uses)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The store a trace file sits in, when it has the `<root>/runs/<slug>/<id>.jsonl` layout. */

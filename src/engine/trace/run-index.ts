@@ -62,14 +62,14 @@ export interface IndexEnd {
 export type IndexLine = IndexStart | IndexEnd;
 
 /** Appends lines with a single write on an `O_APPEND` descriptor. */
-export function appendIndex(indexFile: string, lines: IndexLine[]): void {
+export async function appendIndexAsync(indexFile: string, lines: IndexLine[]): Promise<void> {
   if (lines.length === 0) return;
-  fs.mkdirSync(path.dirname(indexFile), { recursive: true });
-  const fd = fs.openSync(indexFile, 'a');
+  await fs.promises.mkdir(path.dirname(indexFile), { recursive: true });
+  const handle = await fs.promises.open(indexFile, 'a');
   try {
-    fs.writeSync(fd, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    await handle.write(lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
   } finally {
-    fs.closeSync(fd);
+    await handle.close();
   }
 }
 
@@ -147,7 +147,7 @@ export async function listIndexedRuns(runsDir: string, indexFile: string, option
   }
   if (repairs.length > 0) {
     try {
-      appendIndex(indexFile, repairs);
+      await appendIndexAsync(indexFile, repairs);
     } catch {
       // A read-only folder still lists; it just scans again next time.
     }
@@ -199,9 +199,9 @@ async function traceFiles(runsDir: string): Promise<Set<string>> {
     dirs
       .filter((d) => d.isDirectory())
       .map(async (dir) => {
-        for (const name of await fs.promises.readdir(path.join(runsDir, dir.name)).catch(() => [] as string[])) {
-          if (name.endsWith('.jsonl')) files.add(`${dir.name}/${name}`);
-        }
+        const entries = await fs.promises.readdir(path.join(runsDir, dir.name), { withFileTypes: true }).catch(() => [] as fs.Dirent[]);
+        // Only files: a folder that someone named `x.jsonl` is not a trace.
+        for (const entry of entries) if (entry.isFile() && entry.name.endsWith('.jsonl')) files.add(`${dir.name}/${entry.name}`);
       }),
   );
   return files;
@@ -236,30 +236,37 @@ async function firstAndLastLines(file: string): Promise<{ first?: string; last?:
     return {};
   }
   try {
-    const { size } = await handle.stat();
-    const head = Buffer.alloc(Math.min(size, CHUNK));
-    await handle.read(head, 0, head.length, 0);
-    let headText = head.toString('utf8');
-    let tailText: string;
-    if (size <= CHUNK || !headText.includes('\n')) {
-      // Small file, or a first line longer than a chunk (large inputs): read it all.
-      const whole = size <= CHUNK ? headText : await fs.promises.readFile(file, 'utf8');
-      headText = whole;
-      tailText = whole;
-    } else {
-      const tail = Buffer.alloc(CHUNK);
-      await handle.read(tail, 0, CHUNK, size - CHUNK);
-      tailText = tail.toString('utf8');
-      const lines = tailText.trimEnd().split('\n');
-      // A last line longer than the chunk (large outputs) is only whole in the full file.
-      if (lines.length < 2) tailText = await fs.promises.readFile(file, 'utf8');
-    }
-    const first = headText.slice(0, headText.indexOf('\n') === -1 ? undefined : headText.indexOf('\n'));
-    const lines = tailText.trimEnd().split('\n');
-    return { first, last: lines[lines.length - 1] };
+    return await readEnds(handle, file);
+  } catch {
+    // Unreadable (a permission, a file replaced while listing): listed as not a trace.
+    return {};
   } finally {
     await handle.close();
   }
+}
+
+async function readEnds(handle: fs.promises.FileHandle, file: string): Promise<{ first?: string; last?: string }> {
+  const { size } = await handle.stat();
+  const head = Buffer.alloc(Math.min(size, CHUNK));
+  await handle.read(head, 0, head.length, 0);
+  let headText = head.toString('utf8');
+  let tailText: string;
+  if (size <= CHUNK || !headText.includes('\n')) {
+    // Small file, or a first line longer than a chunk (large inputs): read it all.
+    const whole = size <= CHUNK ? headText : await fs.promises.readFile(file, 'utf8');
+    headText = whole;
+    tailText = whole;
+  } else {
+    const tail = Buffer.alloc(CHUNK);
+    await handle.read(tail, 0, CHUNK, size - CHUNK);
+    tailText = tail.toString('utf8');
+    const lines = tailText.trimEnd().split('\n');
+    // A last line longer than the chunk (large outputs) is only whole in the full file.
+    if (lines.length < 2) tailText = await fs.promises.readFile(file, 'utf8');
+  }
+  const first = headText.slice(0, headText.indexOf('\n') === -1 ? undefined : headText.indexOf('\n'));
+  const lines = tailText.trimEnd().split('\n');
+  return { first, last: lines[lines.length - 1] };
 }
 
 function parseLine(line: string | undefined): unknown {

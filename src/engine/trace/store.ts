@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { newRunId } from '../run';
-import type { RunEvent } from '../types';
+import { systemIds, type IdSource } from '../ids';
+import type { Clock, RunEvent } from '../types';
 import { redactEvent } from './redact';
-import { appendIndex, endLineOf, listIndexedRuns, type IndexStart, type ListOptions, type RunSummary } from './run-index';
+import { appendIndexAsync, endLineOf, listIndexedRuns, type IndexEnd, type IndexStart, type ListOptions, type RunSummary } from './run-index';
 import { workflowSlug } from './slug';
 import { TraceWriter, type TraceSync } from './writer';
 
@@ -24,6 +24,12 @@ export interface BeginOptions {
   onError?: (error: Error) => void;
 }
 
+/** Where a store takes the time and the ids of the runs it begins; injected in tests. */
+export interface TraceStoreOptions {
+  ids?: IdSource;
+  clock?: Pick<Clock, 'now'>;
+}
+
 /**
  * Where runs are kept: `<root>/runs/<workflow-slug>/<run-id>.jsonl`, one file per
  * run, plus `<root>/runs/index.jsonl` for listing (docs/trace-format.md).
@@ -39,6 +45,7 @@ export class TraceStore {
   constructor(
     /** The store's root, `.orchestrate` in the workspace by default. */
     readonly root: string,
+    private readonly sources: TraceStoreOptions = {},
   ) {
     this.runsDir = path.join(root, 'runs');
     this.indexFile = path.join(this.runsDir, 'index.jsonl');
@@ -47,18 +54,24 @@ export class TraceStore {
 
   /**
    * Starts recording a run: reserves a fresh run id and its file. Pass `recorder.runId`
-   * as the run's `runId` and `recorder.onEvent` as (or inside) its `onEvent`.
+   * as the run's `runId` and `recorder.onEvent` as (or inside) its `onEvent`, and
+   * await `recorder.close()` after the run — or let `recordedRun()` do all three.
    */
   begin(options: BeginOptions): TraceRecorder {
     const slug = workflowSlug(options.workflowFile, options.workflowName);
     const header: Record<string, unknown> = { workflowPath: path.resolve(options.workflowFile) };
     if (options.workflowText !== undefined) header.workflowSha256 = sha256(options.workflowText);
+    const ids = this.sources.ids ?? systemIds;
+    const now = this.sources.clock?.now() ?? Date.now();
     for (let tries = 0; ; tries++) {
-      const runId = newRunId(Date.now());
+      const runId = ids.runId(now);
       const file = path.join(this.runsDir, slug, `${runId}.jsonl`);
       try {
-        const writer = TraceWriter.create(file, { sync: options.sync, secrets: options.secrets, header });
-        return new TraceRecorder(runId, writer, this.indexFile, `${slug}/${runId}.jsonl`, options);
+        // A failed background write is reported through the recorder that owns the writer.
+        const owner: { recorder?: TraceRecorder } = {};
+        const writer = TraceWriter.create(file, { sync: options.sync, secrets: options.secrets, header, onError: (error) => owner.recorder?.fail(error) });
+        owner.recorder = new TraceRecorder(runId, writer, this.indexFile, `${slug}/${runId}.jsonl`, options);
+        return owner.recorder;
       } catch (error) {
         // Two runs started in the same millisecond drew the same suffix: draw again.
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || tries >= 8) throw error;
@@ -85,6 +98,8 @@ export class TraceStore {
 /** Records one run: its trace file, and its start and end in the index. */
 export class TraceRecorder {
   private failed = false;
+  /** Index appends, one after another, so `close()` can wait for them. */
+  private indexing: Promise<void> = Promise.resolve();
 
   constructor(
     /** The id the run must use. */
@@ -100,7 +115,10 @@ export class TraceRecorder {
     return this.writer.file;
   }
 
-  /** Writes an event; never throws into the runner (a write error is reported once, then recording stops). */
+  /**
+   * Queues an event for writing; never throws into the runner and never waits for the
+   * disk (a write error is reported once through `onError`, then recording stops).
+   */
   readonly onEvent = (event: RunEvent): void => {
     if (this.failed) return;
     try {
@@ -120,24 +138,44 @@ export class TraceRecorder {
           pid: process.pid,
           host: os.hostname(),
         };
-        appendIndex(this.indexFile, [start]);
+        this.appendIndex(start);
       }
       // The end line quotes the run's error, so it is redacted like the trace.
       const end = endLineOf(redactEvent(event, this.options.secrets));
       if (end) {
-        appendIndex(this.indexFile, [end]);
-        this.writer.close();
+        this.appendIndex(end);
+        void this.writer.close();
       }
     } catch (error) {
-      this.failed = true;
-      this.writer.close();
-      this.options.onError?.(error as Error);
+      this.fail(error as Error);
     }
   };
 
-  /** Closes the file (also done by the run's last event). */
-  close(): void {
-    this.writer.close();
+  /**
+   * Resolves once every finished step's lines are on the disk. Model calls wait on it
+   * (`recordedRun()`), so a crash never loses a step whose reply was paid for, other
+   * than the one in flight.
+   */
+  durable(): Promise<void> {
+    return this.writer.durable();
+  }
+
+  /** Writes what is left and closes the file (also begun by the run's last event); resolves when done. */
+  async close(): Promise<void> {
+    await this.writer.close();
+    await this.indexing;
+  }
+
+  /** @internal The writer's error reporter: stops recording and tells `onError` once. */
+  fail(error: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    void this.writer.close();
+    this.options.onError?.(error);
+  }
+
+  private appendIndex(line: IndexStart | IndexEnd): void {
+    this.indexing = this.indexing.then(() => appendIndexAsync(this.indexFile, [line])).catch((error: Error) => this.fail(error));
   }
 }
 

@@ -1,4 +1,5 @@
-import type { ErrorInfo, ModelCallRecord, RunEvent, StepKind, StepRef, Usage } from '../types';
+import { executionRows, initialRunState, markInterrupted, reduceEvents } from '../state';
+import type { ErrorInfo, ModelCallRecord, StepKind, StepRef, Usage } from '../types';
 import type { ListedRunStatus } from './run-index';
 import type { TraceContents } from './read';
 
@@ -6,7 +7,7 @@ import type { TraceContents } from './read';
 export interface StepView extends StepRef {
   kind?: StepKind;
   name?: string;
-  status: 'running' | 'succeeded' | 'failed' | 'skipped';
+  status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
   /** Attempts made (1 unless it was retried). */
   attempts: number;
   /** When it started, ms since the epoch. */
@@ -46,49 +47,26 @@ export interface RunView {
   warnings: string[];
 }
 
-/** Folds a trace's events into one row per step execution. */
+/** A trace as the CLI and the runs view show it: a selector over the run state its events fold into. */
 export function runView(trace: TraceContents): RunView {
   const { started, end } = trace;
-  const rows = new Map<string, StepView>();
-  const row = (event: RunEvent & StepRef): StepView => {
-    const key = refKey(event);
-    let view = rows.get(key);
-    if (!view) {
-      view = { stepId: event.stepId, visit: event.visit, index: event.index, status: 'running', attempts: 1, startedAt: event.time, retries: [] };
-      rows.set(key, view);
-    }
+  let state = reduceEvents(initialRunState(started.workflow), trace.events);
+  if (!end) state = markInterrupted(state);
+  const steps: StepView[] = executionRows(state).map((row) => {
+    const view: StepView = { stepId: row.stepId, visit: row.visit, status: row.status === 'retrying' ? 'running' : row.status, attempts: Math.max(1, row.attempt), startedAt: row.startedAt ?? started.time, retries: row.retries.map((r) => r.error) };
+    if (row.index !== undefined) view.index = row.index;
+    if (row.parent !== undefined) view.parent = row.parent;
+    if (row.kind !== undefined) view.kind = row.kind;
+    if (row.name !== undefined) view.name = row.name;
+    if (row.durationMs !== undefined) view.durationMs = row.durationMs;
+    if (row.call && 'latencyMs' in row.call) view.call = row.call;
+    if (row.hasOutput) view.output = row.output;
+    if (row.error !== undefined) view.error = row.error;
+    if (row.skipReason !== undefined) view.reason = row.skipReason;
+    if (row.restored) view.restored = true;
+    if (row.partialOutput !== undefined) view.partialOutput = row.partialOutput;
     return view;
-  };
-  for (const event of trace.events) {
-    switch (event.type) {
-      case 'step.started': {
-        const view = row(event);
-        Object.assign(view, { kind: event.kind, name: event.name, attempts: event.attempt, status: 'running' });
-        break;
-      }
-      case 'step.completed': {
-        const view = row(event);
-        Object.assign(view, { status: 'succeeded', attempts: event.attempt, output: event.output, durationMs: event.durationMs, call: event.call ?? view.call, restored: event.restored });
-        break;
-      }
-      case 'step.failed': {
-        const view = row(event);
-        Object.assign(view, { status: 'failed', attempts: event.attempt, error: event.error, durationMs: event.durationMs, call: event.call ?? view.call, partialOutput: event.partialOutput });
-        break;
-      }
-      case 'step.retrying': {
-        const view = row(event);
-        view.retries.push(event.error);
-        if (event.call) view.call = event.call;
-        break;
-      }
-      case 'step.skipped': {
-        const view = row(event);
-        Object.assign(view, { status: 'skipped', reason: event.reason, durationMs: 0 });
-        break;
-      }
-    }
-  }
+  });
   return {
     runId: started.runId,
     workflow: started.workflow,
@@ -99,15 +77,10 @@ export function runView(trace: TraceContents): RunView {
     usage: end?.usage,
     costUsd: end?.costUsd,
     inputs: started.inputs,
-    outputs: end?.type === 'run.completed' ? end.outputs : undefined,
-    error: end?.type === 'run.failed' ? end.error : end?.type === 'run.cancelled' ? { code: 'cancelled', message: end.reason } : undefined,
+    outputs: state.outputs,
+    error: state.error,
     resumedFrom: started.resumedFrom,
-    steps: [...rows.values()],
+    steps,
     warnings: trace.warnings,
   };
-}
-
-/** `stepId#visit#index`: one execution of a step, the key resume and replay match on. */
-export function refKey(ref: StepRef): string {
-  return `${ref.stepId}#${ref.visit}#${ref.index ?? ''}`;
 }

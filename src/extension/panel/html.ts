@@ -1,5 +1,5 @@
 /**
- * The run panel's HTML page (architecture.md, rule 9; after the webview sample's
+ * The run panel's HTML page (docs/architecture.md, rule 9; after the webview sample's
  * locked-down page): `default-src 'none'`, scripts only with this render's nonce,
  * styles and fonts only from the extension's own resources, nothing remote, no
  * inline handlers. Pure, so the policy is unit-tested and reused by the benchmark.

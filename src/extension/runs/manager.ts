@@ -10,7 +10,8 @@ import { newRunId, RunControl, runWorkflow, type ModelSettings, type RunEvent, t
 import { lastResults, planResume, ResumeError, TraceFormatError, TraceStore, type ResumePlan, type TraceRecorder } from '../../engine/trace';
 import type { LastResult } from '../language/hover';
 import type { ParsedWorkflow } from '../language/parsed';
-import { asStepResult, emptyStatus, type RunStatus } from '../language/status';
+import { lastFinished, stepOf, stepResult, succeededResults } from '../../engine/state';
+import { layeredStatus, type RunStatus } from '../language/status';
 import { settings } from '../settings';
 import { Answers, collectInputs, stepAsker } from './ask';
 import { planRun } from './plan';
@@ -84,25 +85,17 @@ export class WorkflowRunManager implements RunManager, vscode.Disposable {
     if (sessions.length === 0) return undefined;
     let base = sessions.length - 1;
     while (base > 0 && sessions[base].startAt !== undefined) base--;
-    const status = emptyStatus();
-    for (const session of sessions.slice(base)) for (const [id, step] of session.status.steps) status.steps.set(id, step);
-    const newest = sessions[sessions.length - 1];
-    status.pausedBefore = newest.status.pausedBefore;
-    status.ended = newest.ended;
-    return status;
+    return layeredStatus(sessions.slice(base).map((s) => s.state));
   }
 
   /** A step's latest result in this window, for hovers. */
   lastResult(file: vscode.Uri, stepId: string): LastResult | undefined {
     const sessions = this.sessionsFor(file);
     for (let i = sessions.length - 1; i >= 0; i--) {
-      const status = sessions[i].status.steps.get(stepId);
-      if (!status || (status.state !== 'succeeded' && status.state !== 'failed')) continue;
-      const result: StepResult =
-        status.state === 'succeeded'
-          ? asStepResult(status)!
-          : { status: 'failed', output: null, attempts: status.attempt ?? 1, visits: 1, durationMs: status.durationMs, error: { code: 'failed', message: status.reason ?? 'failed' } };
-      return { result, runLabel: `run ${sessions[i].runId}` };
+      const step = stepOf(sessions[i].state, stepId);
+      const finished = step && lastFinished(step);
+      if (!step || (finished?.status !== 'succeeded' && finished?.status !== 'failed')) continue;
+      return { result: stepResult(step), runLabel: `run ${sessions[i].runId}` };
     }
     return undefined;
   }
@@ -310,12 +303,7 @@ export class WorkflowRunManager implements RunManager, vscode.Disposable {
   /** The results to seed a partial run with: the traces' last results, then this window's runs over them. */
   private async seedFor(file: vscode.Uri, workflowFile: string, traceRoot: string | undefined): Promise<Record<string, StepResult>> {
     const seed: Record<string, StepResult> = traceRoot ? await lastResults(traceRoot, workflowFile).catch(() => ({})) : {};
-    for (const session of this.sessionsFor(file)) {
-      for (const [id, status] of session.status.steps) {
-        const result = asStepResult(status);
-        if (result) seed[id] = result;
-      }
-    }
+    for (const session of this.sessionsFor(file)) Object.assign(seed, succeededResults(session.state));
     return seed;
   }
 

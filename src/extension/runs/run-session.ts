@@ -1,7 +1,7 @@
 /** One run in this window: its events as they come, its control, its result. */
 import * as vscode from 'vscode';
 import type { RunControl, RunEvent, RunResult, Workflow } from '../../engine';
-import { emptyStatus, foldEvent, type RunStatus } from '../language/status';
+import { activeStepIds, initialRunState, RunStateBuilder, stepInfosOf, type RunState } from '../../engine/state';
 import type { RunMode, RunSession } from './session';
 
 export class WorkflowRunSession implements RunSession, vscode.Disposable {
@@ -9,8 +9,8 @@ export class WorkflowRunSession implements RunSession, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<RunEvent>();
   readonly onEvent = this.emitter.event;
   readonly result: Promise<RunResult>;
-  /** The steps' statuses, kept up to date as events arrive (the status lenses read it). */
-  readonly status: RunStatus = emptyStatus();
+  /** The run state, folded by the engine's reducer as events arrive (lenses, hovers and seeds read it). */
+  private readonly builder: RunStateBuilder;
   readonly startedAt = Date.now();
   /** Where the run started, for layering the statuses of partial runs over earlier ones. */
   readonly startAt: string | undefined;
@@ -26,26 +26,31 @@ export class WorkflowRunSession implements RunSession, vscode.Disposable {
     execute: (onEvent: (event: RunEvent) => void) => Promise<RunResult>,
   ) {
     this.startAt = startAt;
+    this.builder = new RunStateBuilder(initialRunState(workflow, stepInfosOf(workflow)));
     this.result = execute((event) => this.push(event)).catch((error: unknown) => this.crashed(error));
   }
 
+  get state(): RunState {
+    return this.builder.state;
+  }
+
   get ended(): boolean {
-    return this.status.ended;
+    const { status } = this.builder.state;
+    return status !== 'idle' && status !== 'running' && status !== 'paused';
   }
 
   get paused(): boolean {
-    return this.status.pausedBefore !== undefined;
+    return this.builder.state.status === 'paused';
   }
 
   /** The step running now (the first one, when branches run at once), for the status bar. */
   get runningStep(): string | undefined {
-    for (const [id, step] of this.status.steps) if (step.runId === this.runId && (step.state === 'running' || step.state === 'retrying')) return id;
-    return undefined;
+    return activeStepIds(this.builder.state)[0];
   }
 
   private push(event: RunEvent): void {
     this.events.push(event);
-    foldEvent(this.status, event);
+    this.builder.apply(event);
     this.emitter.fire(event);
   }
 

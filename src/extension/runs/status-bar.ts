@@ -45,13 +45,13 @@ export class RunStatusBar implements vscode.Disposable {
     const end = session.events.at(-1);
     if (!session.ended) {
       const step = session.runningStep;
-      this.item.text = session.paused ? `$(debug-pause) ${name}: paused before ${session.status.pausedBefore}` : `$(sync~spin) ${name}${step ? `: ${step}` : ''} · ${elapsed}`;
+      this.item.text = session.paused ? `$(debug-pause) ${name}: paused before ${session.state.pausedBefore}` : `$(sync~spin) ${name}${step ? `: ${step}` : ''} · ${elapsed}`;
       this.item.backgroundColor = undefined;
     } else if (end?.type === 'run.completed') {
       this.item.text = `$(check) ${name} · ${formatSeconds(end.durationMs)}`;
       this.item.backgroundColor = undefined;
     } else {
-      this.item.text = `$(error) ${name} ${end?.type === 'run.cancelled' ? 'stopped' : 'failed'}`;
+      this.item.text = `$(error) ${name} ${end?.type === 'run.cancelled' ? 'cancelled' : 'failed'}`;
       this.item.backgroundColor = end?.type === 'run.failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     }
     this.item.tooltip = `Orchestrate run ${session.runId} (${session.mode}) — click to show it`;

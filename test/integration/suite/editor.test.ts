@@ -294,7 +294,7 @@ describe('editor', function () {
       const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
       assert.match(hoverText, /Last output[\s\S]*big market/, 'the hover shows the step\'s last output');
 
-      const statuses = await lensesWhen(uri, (titles) => titles.filter((t) => t.startsWith('✓ done')).length === 6, 'a ✓ done lens per step');
+      const statuses = await lensesWhen(uri, (titles) => titles.filter((t) => t.startsWith('✓ succeeded')).length === 6, 'a ✓ succeeded lens per step');
       assert.ok(statuses.includes('$(play) Run workflow'), 'the run lenses are back once the run ended');
       await screenshot('editor-codelens-after-run', '.codelens-decoration:has-text("done")');
     });
@@ -339,7 +339,7 @@ describe('editor', function () {
         await vscode.commands.executeCommand('orchestrate.run.stop');
         const result = await session.result;
         assert.equal(result.status, 'cancelled');
-        await lensesWhen(uri, (titles) => titles.some((t) => t.startsWith('stopped')), 'a stopped lens');
+        await lensesWhen(uri, (titles) => titles.some((t) => t.startsWith('cancelled')), 'a cancelled lens');
       } finally {
         await vscode.workspace.getConfiguration('orchestrate').update('mockDelayMs', undefined, vscode.ConfigurationTarget.Workspace);
       }

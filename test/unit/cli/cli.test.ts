@@ -87,7 +87,7 @@ describe('orchestrate run', () => {
     const file = tempWorkflow('name: x\ninputs:\n  audience: { required: true, description: Who reads it? }\nsteps:\n  - { id: a, set: "{{ inputs.audience }}" }\n');
     const { code, err } = await cli(['run', file]);
     assert.equal(code, 2);
-    assert.equal(err.trim(), `${file}:3:3: input: \`audience\` is required (Who reads it?): pass --input audience=VALUE`);
+    assert.equal(err.trim(), `${file}:3:3: input-missing: \`audience\` is required (Who reads it?): pass --input audience=VALUE`);
     const ok = await cli(['run', file, '--input', 'audience=devs', '--json', '--quiet']);
     assert.equal(ok.code, 0);
     assert.equal(JSON.parse(ok.out).steps.a.output, 'devs');

@@ -8,7 +8,7 @@ import { chainWorkflow, CountingProvider, only, tempDir, writeWorkflow } from '.
 async function recorded(store: TraceStore, workflow: Workflow, options: { startAt?: string; stopAfter?: string; seed?: Awaited<ReturnType<typeof lastResults>> } = {}) {
   const recorder = store.begin({ workflowFile: workflow.file, workflowName: workflow.name });
   const result = await runWorkflow(workflow, { providers: only(new CountingProvider()), runId: recorder.runId, onEvent: recorder.onEvent, ...options });
-  recorder.close();
+  await recorder.close();
   return result;
 }
 

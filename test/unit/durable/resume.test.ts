@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { runWorkflow, type ModelRequest, type ModelResponse, type Provider, type RunEvent } from '../../../src/engine';
-import { planResume, readTrace, ResumeError, resumeRun, TraceStore } from '../../../src/engine/trace';
+import { planResume, readTrace, ResumeError, recordedRun, resumeRun, TraceStore } from '../../../src/engine/trace';
 import { CountingProvider, only, tempDir, writeWorkflow } from '../../support/durable';
 
 // A parallel step, a map, and a review loop through a switch with a scripted reviewer:
@@ -62,10 +62,10 @@ async function setup(dir: string) {
 async function failingRun(dir: string, failOn: string) {
   const { workflow, store, reference } = await setup(dir);
   const calls = new CountingProvider();
-  const recorder = store.begin({ workflowFile: workflow.file, workflowName: workflow.name, workflowText: WORKFLOW });
-  const failed = await runWorkflow(workflow, { inputs: { topic: 'rye' }, providers: only(new FlakyProvider(calls, new Set([failOn]))), runId: recorder.runId, onEvent: recorder.onEvent });
+  const recording = recordedRun(workflow, { store, workflowText: WORKFLOW });
+  const failed = await recording.run({ inputs: { topic: 'rye' }, providers: only(new FlakyProvider(calls, new Set([failOn]))) });
   assert.equal(failed.status, 'failed');
-  return { workflow, store, reference, calls, trace: recorder.file, failed };
+  return { workflow, store, reference, calls, trace: recording.trace!, failed };
 }
 
 test('resume restores every finished execution, calls only the rest, and ends as an uninterrupted run would', async (t) => {

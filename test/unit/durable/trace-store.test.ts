@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { MockProvider, runWorkflow, TRACE_SCHEMA_VERSION, type Provider, type Workflow } from '../../../src/engine';
-import { readTrace, TraceStore, workflowSlug } from '../../../src/engine/trace';
+import { MockProvider, TRACE_SCHEMA_VERSION, type Provider, type Workflow } from '../../../src/engine';
+import { readTrace, recordedRun, TraceStore, workflowSlug } from '../../../src/engine/trace';
 import { only, tempDir, writeWorkflow } from '../../support/durable';
 
 const WORKFLOW = `name: Two steps
@@ -16,10 +16,9 @@ steps:
 `;
 
 async function recordRun(store: TraceStore, workflow: Workflow, provider: Provider = new MockProvider(), text = WORKFLOW) {
-  const recorder = store.begin({ workflowFile: workflow.file, workflowName: workflow.name, workflowText: text, secrets: ['hunter2-secret-value'] });
-  const result = await runWorkflow(workflow, { providers: only(provider), runId: recorder.runId, onEvent: recorder.onEvent });
-  recorder.close();
-  return { result, file: recorder.file };
+  const recording = recordedRun(workflow, { store, workflowText: text, secrets: ['hunter2-secret-value'] });
+  const result = await recording.run({ providers: only(provider) });
+  return { result, file: recording.trace! };
 }
 
 test('a run is one JSONL file under runs/<slug>/, starting with run.started and its schema version', async (t) => {

@@ -9,7 +9,7 @@ import { computeLenses } from '../../../src/extension/language/lenses';
 import { definitionAt, prepareRename, referencesAt, renameEdits } from '../../../src/extension/language/navigation';
 import { parseWorkflow, staleOffset } from '../../../src/extension/language/parsed';
 import { quickFixFor } from '../../../src/extension/language/quick-fixes';
-import { foldEvents, statusTitle } from '../../../src/extension/language/status';
+import { statusOfEvents, statusTitle } from '../../../src/extension/language/status';
 import { stepSymbols } from '../../../src/extension/language/symbols';
 import { yamlContextAt } from '../../../src/extension/language/yaml-context';
 
@@ -250,12 +250,12 @@ describe('lenses and status', () => {
       { ...base, seq: 5, type: 'step.failed', stepId: 'research', visit: 1, attempt: 1, durationMs: 5, error: { code: 'provider', message: 'rate limited' } },
       { ...base, seq: 6, type: 'step.skipped', stepId: 'each', visit: 1, reason: '`if` is false' },
     ];
-    const status = foldEvents(events);
-    assert.equal(statusTitle(status.steps.get('classify')!), '✓ done 1.2s · 340 tok · $0.0012');
+    const status = statusOfEvents(events);
+    assert.equal(statusTitle(status.steps.get('classify')!), '✓ succeeded 1.2s · 340 tok · $0.0012');
     assert.equal(statusTitle(status.steps.get('research')!), '✗ failed: rate limited');
     assert.match(statusTitle(status.steps.get('each')!), /^skipped/);
     const lenses = computeLenses(model, { trusted: true, status });
-    assert.ok(lenses.some((l) => l.title.startsWith('✓ done') && l.offset === model.workflow!.stepsById.get('classify')!.range.offset));
+    assert.ok(lenses.some((l) => l.title.startsWith('✓ succeeded') && l.offset === model.workflow!.stepsById.get('classify')!.range.offset));
   });
 });
 

@@ -167,7 +167,7 @@ async function recordRun(): Promise<{ dir: string; traceFile: string; workflowFi
   const store = new TraceStore(path.join(dir, '.orchestrate'));
   const recorder = store.begin({ workflowFile, workflowName: workflow.name, workflowText: WORKFLOW });
   await runWorkflow(workflow, { providers: createResolver({ mock: new MockProvider() }), runId: recorder.runId, onEvent: recorder.onEvent });
-  recorder.close();
+  await recorder.close();
   return { dir, traceFile: recorder.file, workflowFile };
 }
 

@@ -6,7 +6,8 @@ import { MockProvider } from '../../../src/engine/providers/mock';
 import { coalesceDeltas } from '../../../src/shared/event-batcher';
 import {
   activeStepIds,
-  applyEvent,
+  callView,
+  displayStatus,
   applyEvents,
   elapsedMs,
   initialRunViewModel,
@@ -90,7 +91,7 @@ describe('a whole run', () => {
     assert.equal(state.runId, result.runId);
     assert.deepEqual(
       Object.fromEntries(state.order.map((id) => [id, state.steps[id].status])),
-      { outline: 'done', fan: 'done', left: 'done', right: 'done', each: 'done', flaky: 'done', maybe: 'skipped', shape: 'done' },
+      { outline: 'succeeded', fan: 'succeeded', left: 'succeeded', right: 'succeeded', each: 'succeeded', flaky: 'succeeded', maybe: 'skipped', shape: 'succeeded' },
     );
     assert.deepEqual(state.totals.usage, result.usage);
     assert.equal(state.durationMs, result.durationMs);
@@ -107,15 +108,15 @@ describe('a whole run', () => {
     const { events, outline } = await kitchenRun();
     const state = runViewModelOf(outline, events);
     const right = latestExecution(state.steps.right)!;
-    assert.equal(right.call?.system, 'You are a critic.');
-    assert.equal(right.call?.prompt, 'right');
+    assert.equal(callView(right.call!).system, 'You are a critic.');
+    assert.equal(callView(right.call!).prompt, 'right');
     assert.equal(right.call?.model, 'm-1');
     assert.equal(right.call?.provider, 'mock');
     assert.deepEqual(right.call?.messages.map((m) => m.role), ['system', 'user']);
-    assert.ok((right.call?.usage?.totalTokens ?? 0) > 0);
-    assert.equal(typeof right.call?.latencyMs, 'number');
-    assert.equal(latestExecution(state.steps.left)!.call?.prompt, 'left of owls are great birds');
-    assert.equal(latestExecution(state.steps.left)!.call?.system, undefined);
+    assert.ok((callView(right.call!).usage?.totalTokens ?? 0) > 0);
+    assert.equal(typeof callView(right.call!).latencyMs, 'number');
+    assert.equal(callView(latestExecution(state.steps.left)!.call!).prompt, 'left of owls are great birds');
+    assert.equal(callView(latestExecution(state.steps.left)!.call!).system, undefined);
     assert.deepEqual(latestExecution(state.steps.shape)!.output, { score: 1 });
     assert.ok(latestExecution(state.steps.shape)!.call?.outputSchema);
   });
@@ -124,11 +125,11 @@ describe('a whole run', () => {
     const { events, outline } = await kitchenRun();
     const each = latestExecution(runViewModelOf(outline, events).steps.each)!;
     assert.deepEqual(each.items.map((i) => [i.index, i.status, i.output]), [
-      [0, 'done', 'out a'],
-      [1, 'done', 'out b'],
-      [2, 'done', 'out c'],
+      [0, 'succeeded', 'out a'],
+      [1, 'succeeded', 'out b'],
+      [2, 'succeeded', 'out c'],
     ]);
-    assert.equal(each.items[1].call?.prompt, 'item b');
+    assert.equal(callView(each.items[1].call!).prompt, 'item b');
     assert.equal(each.items[1].streamed, 'out b');
     assert.deepEqual(each.output, ['out a', 'out b', 'out c']);
   });
@@ -170,13 +171,13 @@ describe('purity and sharing', () => {
   test('never writes into the state it is given', async () => {
     const { events, outline } = await kitchenRun();
     let state = deepFreeze(initialRunViewModel(outline));
-    for (const event of events) state = deepFreeze(applyEvent(state, event));
+    for (const event of events) state = deepFreeze(applyEvents(state, [event]));
     assert.equal(state.status, 'succeeded');
   });
 
   test('one event at a time, in batches, or with deltas coalesced: the same final state', async () => {
     const { events, outline } = await kitchenRun();
-    const oneByOne = events.reduce<RunViewModel>((s, e) => applyEvent(s, e), initialRunViewModel(outline));
+    const oneByOne = events.reduce<RunViewModel>((s, e) => applyEvents(s, [e]), initialRunViewModel(outline));
     const coalesced = runViewModelOf(outline, coalesceDeltas(events));
     const strip = (s: RunViewModel) => ({ ...s, eventCount: 0 });
     await fc.assert(
@@ -200,7 +201,7 @@ describe('purity and sharing', () => {
     const { events, outline } = await kitchenRun();
     const before = runViewModelOf(outline, events.slice(0, 3));
     const delta = events.find((e) => e.type === 'step.delta')!;
-    const after = applyEvent(before, delta);
+    const after = applyEvents(before, [delta]);
     assert.notEqual(after.steps.outline, before.steps.outline);
     assert.equal(after.steps.fan, before.steps.fan);
     assert.equal(after.steps.shape, before.steps.shape);
@@ -233,19 +234,19 @@ describe('control', () => {
     let state = runViewModelOf(outline, events);
     assert.equal(state.status, 'paused');
     assert.equal(state.pausedBefore, 'a');
-    assert.equal(state.steps.a.status, 'paused');
+    assert.equal(displayStatus(state, state.steps.a), 'paused');
     control.step();
     await until(() => events.filter((e) => e.type === 'run.paused').length === 2);
     state = runViewModelOf(outline, events);
-    assert.equal(state.steps.a.status, 'done');
-    assert.equal(state.steps.b.status, 'paused');
+    assert.equal(state.steps.a.status, 'succeeded');
+    assert.equal(displayStatus(state, state.steps.b), 'paused');
     assert.equal(state.pausedBefore, 'b');
     control.resume();
     await pending;
     state = runViewModelOf(outline, events);
     assert.equal(state.status, 'succeeded');
     assert.equal(state.pausedBefore, undefined);
-    assert.ok(Object.values(state.steps).every((s) => s.status === 'done'));
+    assert.ok(Object.values(state.steps).every((s) => s.status === 'succeeded'));
   });
 
   test('resume puts the paused step back to what it was (a loop’s step stays done)', () => {
@@ -257,13 +258,14 @@ describe('control', () => {
       { ...base, seq: 3, type: 'step.completed', stepId: 'a', visit: 1, attempt: 1, output: 'x', durationMs: 1 },
       { ...base, seq: 4, type: 'run.paused', nextStepId: 'a' },
     ]);
-    assert.equal(state.steps.a.status, 'paused');
-    state = applyEvent(state, { ...base, seq: 5, type: 'run.resumed' });
-    assert.equal(state.steps.a.status, 'done');
+    assert.equal(displayStatus(state, state.steps.a), 'paused');
+    assert.equal(state.steps.a.status, 'succeeded');
+    state = applyEvents(state, [{ ...base, seq: 5, type: 'run.resumed' }]);
+    assert.equal(displayStatus(state, state.steps.a), 'succeeded');
     assert.equal(state.status, 'running');
   });
 
-  test('a cancelled run: the step in flight ends failed, the run says why', async () => {
+  test('a cancelled run: the step in flight ends cancelled, the run says why', async () => {
     const workflow = load(three);
     const control = new RunControl();
     const provider = new ScriptedProvider(
@@ -277,7 +279,7 @@ describe('control', () => {
     const state = runViewModelOf(outlineOf(workflow), events);
     assert.equal(state.status, 'cancelled');
     assert.equal(state.cancelReason, 'stopped in test');
-    assert.equal(state.steps.a.status, 'failed');
+    assert.equal(state.steps.a.status, 'cancelled');
     assert.equal(latestExecution(state.steps.a)!.error?.code, 'cancelled');
     assert.equal(state.steps.b.status, 'pending');
   });
@@ -367,7 +369,7 @@ describe('loops, retries and odd traces', () => {
     ]);
     state = markInterrupted(state);
     assert.equal(state.status, 'interrupted');
-    assert.equal(state.steps.a.status, 'failed');
+    assert.equal(state.steps.a.status, 'cancelled');
     assert.equal(markInterrupted(state), state);
   });
 
@@ -397,17 +399,17 @@ describe('loops, retries and odd traces', () => {
     assert.equal(state.totals.usage.totalTokens, 30);
     assert.ok(Math.abs(state.totals.costUsd! - 0.001) < 1e-12);
     assert.equal(latestExecution(state.steps.old)!.restored, true);
-    assert.equal(latestExecution(state.steps.b)!.call?.cacheHit, true);
+    assert.equal(callView(latestExecution(state.steps.b)!.call!).cacheHit, true);
     assert.equal(state.steps.a.costUsd, 0.001);
   });
 
   test('elapsed time: running steps tick from their start, finished ones show their duration', () => {
     assert.equal(elapsedMs({ status: 'running', startedAt: 1000 }, 1500), 500);
-    assert.equal(elapsedMs({ status: 'done', startedAt: 1000, durationMs: 42 }, 9999), 42);
+    assert.equal(elapsedMs({ status: 'succeeded', startedAt: 1000, durationMs: 42 }, 9999), 42);
     const outline = { name: 'w', file: 'f', steps: [], edges: [] };
     const started = runViewModelOf(outline, [{ runId: 'r', time: 1000, seq: 1, type: 'run.started', schemaVersion: 1, workflow: { name: 'w', file: 'f' }, inputs: {} }]);
     assert.equal(runElapsedMs(started, 1600), 600);
-    const ended = applyEvent(started, { runId: 'r', time: 2000, seq: 2, type: 'run.completed', outputs: {}, durationMs: 1000, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } });
+    const ended = applyEvents(started, [{ runId: 'r', time: 2000, seq: 2, type: 'run.completed', outputs: {}, durationMs: 1000, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } }]);
     assert.equal(runElapsedMs(ended, 99999), 1000);
   });
 });
@@ -417,11 +419,11 @@ describe('a call in flight', () => {
     const { events, outline } = await kitchenRun();
     const started = events.findIndex((e) => e.type === 'step.started' && e.stepId === 'outline');
     const inFlight = latestExecution(runViewModelOf(outline, events.slice(0, started + 1)).steps.outline)!;
-    assert.equal(inFlight.call?.prompt, 'Outline a post about owls');
+    assert.equal(callView(inFlight.call!).prompt, 'Outline a post about owls');
     assert.equal(inFlight.call?.model, 'm-1');
-    assert.equal(inFlight.call?.latencyMs, undefined);
+    assert.equal(callView(inFlight.call!).latencyMs, undefined);
     const done = latestExecution(runViewModelOf(outline, events).steps.outline)!;
-    assert.equal(done.call?.prompt, 'Outline a post about owls');
-    assert.equal(typeof done.call?.latencyMs, 'number');
+    assert.equal(callView(done.call!).prompt, 'Outline a post about owls');
+    assert.equal(typeof callView(done.call!).latencyMs, 'number');
   });
 });
