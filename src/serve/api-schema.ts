@@ -10,7 +10,7 @@ export const runStateSchema = {
   properties: {
     id: { type: 'string' },
     workflow: { type: 'string', description: 'The workflow file, relative to the served folder' },
-    status: { type: 'string', enum: ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] },
+    status: { type: 'string', enum: ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled', 'interrupted'] },
     outputs: { type: 'object', additionalProperties: true },
     error: errorInfo,
     steps: {
@@ -18,7 +18,7 @@ export const runStateSchema = {
       additionalProperties: {
         type: 'object',
         properties: {
-          status: { type: 'string', enum: ['pending', 'running', 'succeeded', 'failed', 'skipped'] },
+          status: { type: 'string', enum: ['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled'] },
           output: {},
           attempts: { type: 'integer' },
           visits: { type: 'integer' },

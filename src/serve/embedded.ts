@@ -4,6 +4,7 @@
  * interrupted in its trace, and `orchestrate resume` continues it.
  */
 import { newRunId, toErrorInfo, type RunEvent } from '../engine';
+import { stepInfosOf } from '../engine/state';
 import type { RunBackend, StartRequest } from './backend';
 import type { Executor } from './execute';
 import { RunLog, type RunRecord } from './run-log';
@@ -20,7 +21,7 @@ export class EmbeddedBackend implements RunBackend {
   async start(request: StartRequest): Promise<RunRecord> {
     if (this.closed) throw new Error('the server is shutting down');
     const id = newRunId(Date.now());
-    const record = this.log.create(id, request.served.name, Date.now());
+    const record = this.log.create(id, request.served.name, Date.now(), stepInfosOf(request.served.workflow));
     const controller = new AbortController();
     this.controllers.set(id, controller);
     const run: Promise<unknown> = this.executor

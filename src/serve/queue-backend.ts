@@ -6,6 +6,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { newRunId, type RunEvent } from '../engine';
+import { stepInfosOf } from '../engine/state';
 import type { RunBackend, StartRequest } from './backend';
 import { appendEvent, CANCEL_CHANNEL, cancelKey, EVENTS_STREAM, parseFields, readRunEvents, QUEUE_NAME, RUNS_INDEX, runMeta, type RunJob } from './redis-events';
 import { RunLog, type RunRecord } from './run-log';
@@ -53,7 +54,7 @@ export class QueueBackend implements RunBackend {
   async start(request: StartRequest): Promise<RunRecord> {
     const id = newRunId(Date.now());
     const createdAt = Date.now();
-    const record = this.log.create(id, request.served.name, createdAt);
+    const record = this.log.create(id, request.served.name, createdAt, stepInfosOf(request.served.workflow));
     await this.commands.multi().zadd(RUNS_INDEX, createdAt, id).hset(runMeta(id), 'workflow', request.served.name, 'createdAt', String(createdAt)).exec();
     await this.queue.add('run', { id, workflow: request.served.name, inputs: request.inputs }, { jobId: id, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } });
     return record;

@@ -4,14 +4,16 @@
  * Both modes feed it: the embedded runner directly, the queue from Redis.
  */
 import type { RunEvent } from '../engine';
-import { foldRunEvent, isEnded, queuedRunState, type ServedRunState } from './run-state';
+import { initialRunState, RunStateBuilder, type StepInfo } from '../engine/state';
+import { isEnded, servedRunState, type ServedRunState } from './run-state';
 
 export type RunListener = (event: RunEvent, number: number) => void;
 
 export class RunRecord {
   readonly events: RunEvent[] = [];
-  state: ServedRunState;
   readonly createdAt: number;
+  /** The engine's run state, folded in place by its reducer. */
+  private readonly builder: RunStateBuilder;
   private readonly listeners = new Set<RunListener>();
   private readonly endWaiters: (() => void)[] = [];
 
@@ -19,23 +21,32 @@ export class RunRecord {
     readonly id: string,
     readonly workflow: string,
     createdAt: number,
+    /** The workflow's steps, so the ones not reached yet are listed as pending. */
+    steps: readonly StepInfo[] = [],
   ) {
-    this.state = queuedRunState(id, workflow);
+    this.builder = new RunStateBuilder(initialRunState({ name: workflow, file: workflow }, steps));
     this.createdAt = createdAt;
+  }
+
+  /** The state as the API serves it. */
+  get state(): ServedRunState {
+    return servedRunState(this.id, this.workflow, this.builder.state);
   }
 
   /** Adds the event numbered `number` (1-based); a number already seen is ignored, so a replay after a reconnect is harmless. */
   add(event: RunEvent, number = this.events.length + 1): boolean {
     if (number !== this.events.length + 1) return false;
     this.events.push(event);
-    this.state = foldRunEvent(this.state, event);
+    // A run re-delivered after its worker died starts again: what the dead delivery left in flight was interrupted.
+    if (event.type === 'run.started' && this.builder.state.status !== 'idle' && !isEnded(this.builder.state)) this.builder.interrupt();
+    this.builder.apply(event);
     for (const listener of this.listeners) listener(event, number);
-    if (isEnded(this.state)) for (const resolve of this.endWaiters.splice(0)) resolve();
+    if (this.ended) for (const resolve of this.endWaiters.splice(0)) resolve();
     return true;
   }
 
   get ended(): boolean {
-    return isEnded(this.state);
+    return isEnded(this.builder.state);
   }
 
   /** Calls `listener` with every event after `after`, then live ones; returns the unsubscribe. */
@@ -55,8 +66,8 @@ export class RunRecord {
 export class RunLog {
   private readonly runs = new Map<string, RunRecord>();
 
-  create(id: string, workflow: string, createdAt: number): RunRecord {
-    const record = new RunRecord(id, workflow, createdAt);
+  create(id: string, workflow: string, createdAt: number, steps: readonly StepInfo[] = []): RunRecord {
+    const record = new RunRecord(id, workflow, createdAt, steps);
     this.runs.set(id, record);
     return record;
   }

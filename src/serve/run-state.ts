@@ -1,12 +1,13 @@
 /**
- * The run state the HTTP API serves, folded from a run's events. This is the one
- * place that folds: when the engine's shared run-state reducer lands, it replaces
- * `foldRunEvent` here and nothing else changes.
+ * The run state the HTTP API serves: a projection of the engine's one run state
+ * (`reduceRun`, src/engine/state), which {@link RunRecord} folds. Nothing here folds
+ * events; it only picks the fields the API promises.
  */
-import type { ErrorInfo, RunEvent, StepStatus, Usage } from '../engine';
+import type { ErrorInfo, Usage } from '../engine';
+import { isRunEnded, stepResult, type RunState, type StepStatus } from '../engine/state';
 
-/** `queued`: accepted, waiting for a worker; the engine's own statuses after that. */
-export type ServedRunStatus = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
+/** `queued`: accepted, no worker has started it yet; then the engine's run statuses. */
+export type ServedRunStatus = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface ServedStepState {
   status: StepStatus;
@@ -29,87 +30,36 @@ export interface ServedRunState {
   steps: Record<string, ServedStepState>;
   usage?: Usage;
   costUsd?: number;
-  /** When the engine started the run (ms since the epoch); absent while queued. */
+  /** When the engine started the run (its latest delivery, in the queue mode); absent while queued. */
   startedAt?: number;
   durationMs?: number;
 }
 
-export function queuedRunState(id: string, workflow: string): ServedRunState {
-  return { id, workflow, status: 'queued', steps: {} };
-}
-
-const ENDED = new Set<ServedRunStatus>(['succeeded', 'failed', 'cancelled']);
-
-export function isEnded(state: ServedRunState): boolean {
-  return ENDED.has(state.status);
-}
-
-/** The next state after one event. Pure: the state passed in is not changed. */
-export function foldRunEvent(state: ServedRunState, event: RunEvent): ServedRunState {
-  switch (event.type) {
-    case 'run.started':
-      // A continuation (a run re-delivered to another worker) starts again over the steps it restores.
-      return { ...state, status: 'running', startedAt: state.startedAt ?? event.time, outputs: undefined, error: undefined };
-    case 'run.paused':
-      return { ...state, status: 'paused' };
-    case 'run.resumed':
-      return { ...state, status: 'running' };
-    case 'run.completed':
-      return { ...state, status: 'succeeded', outputs: event.outputs, usage: event.usage, costUsd: event.costUsd, durationMs: elapsed(state, event) };
-    case 'run.failed':
-      return { ...state, status: 'failed', error: event.error, usage: event.usage, costUsd: event.costUsd, durationMs: elapsed(state, event) };
-    case 'run.cancelled':
-      return { ...state, status: 'cancelled', error: { code: 'cancelled', message: event.reason }, usage: event.usage, costUsd: event.costUsd, durationMs: elapsed(state, event) };
-    case 'step.started': {
-      const step = stepOf(state, event.stepId);
-      const visits = event.attempt === 1 && event.index === undefined ? step.visits + 1 : Math.max(step.visits, event.visit);
-      return withStep(state, event.stepId, { ...step, status: 'running', attempts: event.attempt, visits, error: undefined });
-    }
-    case 'step.completed': {
-      const step = stepOf(state, event.stepId);
-      // A `for_each` item completing is progress; the step's own completion (no index) carries the list.
-      if (event.index !== undefined) return state;
-      return withStep(state, event.stepId, {
-        ...step,
-        status: 'succeeded',
-        output: event.output,
-        attempts: event.attempt,
-        visits: Math.max(step.visits, event.visit),
-        durationMs: event.durationMs,
-        usage: event.call?.usage,
-        costUsd: event.call?.costUsd,
-        error: undefined,
-      });
-    }
-    case 'step.failed': {
-      if (event.index !== undefined) return state;
-      const step = stepOf(state, event.stepId);
-      return withStep(state, event.stepId, { ...step, status: 'failed', attempts: event.attempt, error: event.error, durationMs: event.durationMs, usage: event.call?.usage, costUsd: event.call?.costUsd });
-    }
-    case 'step.skipped': {
-      if (event.index !== undefined) return state;
-      const step = stepOf(state, event.stepId);
-      return withStep(state, event.stepId, { ...step, status: 'skipped' });
-    }
-    case 'step.retrying':
-    case 'step.delta':
-      return state;
-  }
-}
-
-function elapsed(state: ServedRunState, event: RunEvent & { durationMs: number }): number {
-  // Across a re-delivery the engine's duration covers the last attempt only; the served run spans them all.
-  return state.startedAt === undefined ? event.durationMs : Math.max(event.durationMs, event.time - state.startedAt);
-}
-
-function stepOf(state: ServedRunState, id: string): ServedStepState {
-  return Object.hasOwn(state.steps, id) ? state.steps[id] : { status: 'pending', output: null, attempts: 0, visits: 0 };
-}
-
-function withStep(state: ServedRunState, id: string, step: ServedStepState): ServedRunState {
-  // A step id may be `__proto__` or `constructor`: define the property, never assign through the prototype chain.
+export function servedRunState(id: string, workflow: string, state: RunState): ServedRunState {
   const steps: Record<string, ServedStepState> = Object.create(null) as Record<string, ServedStepState>;
-  for (const [key, value] of Object.entries(state.steps)) steps[key] = value;
-  Object.defineProperty(steps, id, { value: step, enumerable: true, writable: true, configurable: true });
-  return { ...state, steps };
+  for (const stepId of state.order) {
+    const step = state.steps[stepId];
+    const result = stepResult(step);
+    const served: ServedStepState = { status: step.status, output: result.output, attempts: result.attempts, visits: result.visits };
+    if (result.error !== undefined) served.error = result.error;
+    if (result.durationMs !== undefined) served.durationMs = result.durationMs;
+    if (result.usage !== undefined) served.usage = result.usage;
+    if (result.costUsd !== undefined) served.costUsd = result.costUsd;
+    Object.defineProperty(steps, stepId, { value: served, enumerable: true, writable: true, configurable: true });
+  }
+  const served: ServedRunState = { id, workflow, status: state.status === 'idle' ? 'queued' : state.status, steps };
+  if (state.outputs !== undefined) served.outputs = state.outputs;
+  if (state.error !== undefined) served.error = state.error;
+  else if (state.status === 'cancelled' && state.cancelReason !== undefined) served.error = { code: 'cancelled', message: state.cancelReason };
+  if (state.status !== 'idle') {
+    served.usage = state.totals.usage;
+    if (state.totals.costUsd !== undefined) served.costUsd = state.totals.costUsd;
+  }
+  if (state.startedAt !== undefined) served.startedAt = state.startedAt;
+  if (state.durationMs !== undefined) served.durationMs = state.durationMs;
+  return served;
+}
+
+export function isEnded(state: RunState): boolean {
+  return isRunEnded(state);
 }
