@@ -3,7 +3,7 @@
  * `orchestrate worker` processes; their events come back through Redis streams,
  * so every server sees every run, including runs started before it was.
  */
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { newRunId, type RunEvent } from '../engine';
 import { stepInfosOf } from '../engine/state';
@@ -26,7 +26,9 @@ export class QueueBackend implements RunBackend {
     private readonly queue: Queue<RunJob>,
     private readonly commands: Redis,
     private readonly reader: Redis,
-    private readonly queueConnection: Redis,
+    /** Connections BullMQ was given and leaves open. */
+    private readonly given: Redis[],
+    private readonly queueEvents: QueueEvents,
     private readonly options: QueueBackendOptions,
   ) {}
 
@@ -44,7 +46,11 @@ export class QueueBackend implements RunBackend {
     }
     const queueConnection = connect();
     const queue = new Queue<RunJob>(QUEUE_NAME, { connection: queueConnection });
-    const backend = new QueueBackend(queue, commands, reader, queueConnection, options);
+    const eventsConnection = connect();
+    const queueEvents = new QueueEvents(QUEUE_NAME, { connection: eventsConnection });
+    const backend = new QueueBackend(queue, commands, reader, [queueConnection, eventsConnection], queueEvents, options);
+    // BullMQ fails a job whose workers kept dying (its stalled limit): end the run visibly instead of leaving it running.
+    queueEvents.on('failed', ({ jobId, failedReason }) => void backend.endFailedJob(jobId, failedReason));
     // Tail from now: earlier events are read from each run's own stream when it is asked for.
     const [last] = await commands.xrevrange(EVENTS_STREAM, '+', '-', 'COUNT', 1);
     backend.tailing = backend.tail(last?.[0] ?? '0-0');
@@ -99,9 +105,17 @@ export class QueueBackend implements RunBackend {
     this.closed = true;
     this.reader.disconnect();
     await this.tailing;
+    await this.queueEvents.close();
     await this.queue.close();
-    this.queueConnection.disconnect();
+    for (const connection of this.given) connection.disconnect();
     await this.commands.quit();
+  }
+
+  async endFailedJob(id: string, reason: string): Promise<void> {
+    const record = await this.find(id).catch(() => undefined);
+    if (!record || record.ended) return;
+    const event: RunEvent = { type: 'run.failed', runId: id, seq: 0, time: Date.now(), error: { code: 'worker', message: `the queue gave up on this run: ${reason}` }, durationMs: 0, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
+    await appendEvent(this.commands, id, record.events.length + 1, event).catch((error: Error) => this.options.warn(`cannot record the end of run ${id}: ${error.message}`));
   }
 
   /** Follows the shared stream and files each event under its run, filling any gap from the run's own stream. */
