@@ -1,5 +1,6 @@
 /** The HTTP API in the embedded mode: real requests to a real server on a free port. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -162,6 +163,39 @@ describe('serve (embedded): the HTTP API', () => {
     assert.equal(spec.status, 200);
     assert.match(spec.body.openapi, /^3\./);
     for (const route of ['/v1/runs', '/v1/runs/{id}', '/v1/runs/{id}/events', '/v1/runs/{id}/cancel', '/v1/runs/{id}/trace']) assert.ok(route in spec.body.paths, route);
+  });
+});
+
+describe('orchestrate serve, the command', () => {
+  test('prints `listening on http://HOST:PORT` when ready (--port 0 picks a free port) and stops on SIGTERM', async () => {
+    const folder = tempFolder({ 'greet.workflow.yaml': GREET });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../support/cli-entry.ts'), 'serve', folder.dir, '--port', '0', '--mock'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)\n/m.exec(out);
+          if (match) resolve(match[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
+      });
+      const created = await api<{ id: string }>(url, 'POST', '/v1/runs', { workflow: 'greet.workflow.yaml', inputs: { who: 'Cy' } });
+      assert.equal((await waitForEnd(url, created.body.id)).status, 'succeeded');
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      child.kill('SIGKILL');
+      folder.remove();
+    }
+  });
+
+  test('worker without --redis is a usage error', async () => {
+    let err = '';
+    const io: Io = { out: () => undefined, err: (text) => (err += text), color: false, env: {}, cwd: process.cwd() };
+    assert.equal(await main(['worker', '.'], io), 2);
+    assert.match(err, /a worker needs --redis URL/);
   });
 });
 
