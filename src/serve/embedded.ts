@@ -3,10 +3,13 @@
  * service. Nothing outlives the process: a run in flight when it dies is left
  * interrupted in its trace, and `orchestrate resume` continues it.
  */
+import * as path from 'node:path';
 import { newRunId, toErrorInfo, type RunEvent } from '../engine';
-import { stepInfosOf } from '../engine/state';
+import { readTrace, TraceFormatError } from '../engine/trace';
+import { stepInfosOf, type StepInfo } from '../engine/state';
 import type { RunBackend, StartRequest } from './backend';
 import type { Executor } from './execute';
+import { checkServedFile } from './workflows';
 import { RunLog, type RunRecord } from './run-log';
 
 export class EmbeddedBackend implements RunBackend {
@@ -17,6 +20,25 @@ export class EmbeddedBackend implements RunBackend {
   private closed = false;
 
   constructor(private readonly executor: Executor) {}
+
+  /** A run this server no longer holds (started before a restart, or by `orchestrate run`), read from its trace. */
+  private async fromTrace(id: string): Promise<RunRecord | undefined> {
+    const { store, root } = this.executor.options;
+    try {
+      const summary = (await store.listRuns()).find((run) => run.id === id);
+      if (!summary) return undefined;
+      const trace = await readTrace(summary.file);
+      const file = trace.started.workflowPath ?? summary.workflowFile;
+      const relative = path.relative(root, file).split(path.sep).join('/');
+      const record = this.log.create(id, relative, trace.started.time, stepsOf(root, file));
+      for (const event of trace.events) record.add(event);
+      record.markInterrupted();
+      return record;
+    } catch (error) {
+      if (error instanceof TraceFormatError) return undefined;
+      throw error;
+    }
+  }
 
   async start(request: StartRequest): Promise<RunRecord> {
     if (this.closed) throw new Error('the server is shutting down');
@@ -47,7 +69,7 @@ export class EmbeddedBackend implements RunBackend {
   }
 
   async find(id: string): Promise<RunRecord | undefined> {
-    return this.log.get(id);
+    return this.log.get(id) ?? this.fromTrace(id);
   }
 
   async list(limit: number): Promise<RunRecord[]> {
@@ -65,5 +87,14 @@ export class EmbeddedBackend implements RunBackend {
     this.closed = true;
     if (options.cancel) for (const controller of this.controllers.values()) controller.abort('the server is shutting down');
     await Promise.all([...this.running]);
+  }
+}
+
+/** The steps of the workflow a trace ran, when the file is still there and valid, so steps it never reached show as pending. */
+function stepsOf(root: string, file: string): StepInfo[] {
+  try {
+    return stepInfosOf(checkServedFile(root, file).workflow);
+  } catch {
+    return [];
   }
 }

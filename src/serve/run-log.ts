@@ -56,6 +56,11 @@ export class RunRecord {
     return () => this.listeners.delete(listener);
   }
 
+  /** A run read back from a trace that has no end: it was killed (or another process is still writing it). */
+  markInterrupted(): void {
+    if (!this.ended) this.builder.interrupt();
+  }
+
   /** Resolves when the run has ended. */
   whenEnded(): Promise<void> {
     if (this.ended) return Promise.resolve();
@@ -63,13 +68,22 @@ export class RunRecord {
   }
 }
 
+/** Ended runs kept in memory beyond this many are dropped, oldest first; they are read back from their traces (or Redis) when asked for. */
+const KEPT_ENDED_RUNS = 2000;
+
 export class RunLog {
   private readonly runs = new Map<string, RunRecord>();
 
   create(id: string, workflow: string, createdAt: number, steps: readonly StepInfo[] = []): RunRecord {
     const record = new RunRecord(id, workflow, createdAt, steps);
     this.runs.set(id, record);
+    if (this.runs.size > KEPT_ENDED_RUNS) this.forgetOldEnded();
     return record;
+  }
+
+  private forgetOldEnded(): void {
+    const ended = [...this.runs.values()].filter((record) => record.ended).sort((a, b) => a.createdAt - b.createdAt);
+    for (const record of ended.slice(0, Math.max(0, this.runs.size - KEPT_ENDED_RUNS))) this.runs.delete(record.id);
   }
 
   get(id: string): RunRecord | undefined {
