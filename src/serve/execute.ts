@@ -48,16 +48,25 @@ export class Executor {
     const providers = await (this.providers ??= this.createProviders());
     const { served } = request;
     let recorder: TraceRecorder | undefined;
+    let runId = request.runId;
+    const begin = {
+      workflowFile: served.file,
+      workflowName: served.workflow.name,
+      workflowText: served.text,
+      secrets: secretsOf(this.options.env),
+      onError: (error: Error) => this.options.warn(`the trace of run ${runId} stopped recording: ${error.message}`),
+    };
     try {
-      recorder = beginWithId(this.options.store, request.runId, {
-        workflowFile: served.file,
-        workflowName: served.workflow.name,
-        workflowText: served.text,
-        secrets: secretsOf(this.options.env),
-        onError: (error) => this.options.warn(`the trace of run ${request.runId} stopped recording: ${error.message}`),
-      });
+      try {
+        recorder = beginWithId(this.options.store, runId, begin);
+      } catch (error) {
+        // A delivery that died before its first event left this id's file behind: record under a fresh id.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        recorder = this.options.store.begin(begin);
+        runId = recorder.runId;
+      }
     } catch (error) {
-      this.options.warn(`cannot record run ${request.runId}: ${(error as Error).message}`);
+      this.options.warn(`cannot record run ${runId}: ${(error as Error).message}`);
     }
     try {
       return await runWorkflow(served.workflow, {
@@ -65,7 +74,7 @@ export class Executor {
         providers,
         loadWorkflow: loadFromDisk,
         signal: request.signal,
-        runId: request.runId,
+        runId,
         restore: request.restore,
         resumedFrom: request.resumedFrom,
         onEvent: (event) => {

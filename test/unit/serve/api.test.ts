@@ -148,6 +148,23 @@ describe('serve (embedded): the HTTP API', () => {
     assert.equal((await api(server.url, 'GET', '/v1/runs/no-such-run/events')).status, 404);
   });
 
+  test('step ids like `constructor` and `__proto__` are data in the served state', async () => {
+    const hostile = tempFolder({ 'proto.workflow.yaml': 'name: proto\nsteps:\n  - id: constructor\n    set: 1\n  - id: __proto__\n    set: 2\n  - id: toString\n    set: 3\n' });
+    const local = await startServer({ root: hostile.dir, port: 0, mock: true, env: {}, log: () => undefined });
+    try {
+      const created = await api<{ id: string }>(local.url, 'POST', '/v1/runs', { workflow: 'proto.workflow.yaml' });
+      const state = await waitForEnd(local.url, created.body.id);
+      assert.equal(state.status, 'succeeded');
+      assert.deepEqual(Object.keys(state.steps).sort(), ['__proto__', 'constructor', 'toString']);
+      assert.equal(state.steps['constructor' as string].output, 1);
+      assert.equal((Object.getOwnPropertyDescriptor(state.steps, '__proto__')?.value as { output: unknown }).output, 2);
+      assert.equal(state.steps['toString' as string].output, 3);
+    } finally {
+      await local.close();
+      hostile.remove();
+    }
+  });
+
   test('hostile workflow paths never reach outside the folder', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.string(), fc.constantFrom('..', '../', '..%2f', 'a/../../b.yaml', '\0.yaml', 'nested/../../x.yaml', '~/.ssh/id_rsa', 'C:\\x.yaml')), async (name) => {
