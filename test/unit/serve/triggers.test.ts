@@ -80,6 +80,7 @@ describe('on: parsing', () => {
         const text = `name: x\non: ${JSON.stringify(value)}\nsteps: []\n`;
         parseTriggers(text, 'x.yaml');
         parseTriggers(`name: x\non:\n  webhook: ${JSON.stringify(value)}\n  schedule: ${JSON.stringify(value)}\nsteps: []\n`, 'x.yaml');
+        parseTriggers(`name: x\non:\n  webhook: { path: /a, secret_env: S, inputs: ${JSON.stringify(value)} }\n  schedule: { cron: "* * * * *", inputs: ${JSON.stringify(value)} }\nsteps: []\n`, 'x.yaml');
       }),
       { numRuns: 300 },
     );
