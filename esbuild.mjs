@@ -2,7 +2,7 @@
 // the CLI (Node) and the run panel (browser). Type-checking is `npm run typecheck`;
 // esbuild only strips types, which keeps builds fast.
 import * as esbuild from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -14,6 +14,8 @@ const common = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
+  // `orchestrate new` and *New Workflow from Goal…* run this shipped workflow (src/authoring/generator-source.ts).
+  define: { ORCHESTRATE_GENERATOR_WORKFLOW: JSON.stringify(readFileSync('src/authoring/generator.workflow.yaml', 'utf8')) },
 };
 
 const builds = [

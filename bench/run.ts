@@ -17,6 +17,7 @@ const BENCHES: Record<string, { module: string; exportName: string }> = {
   editor: { module: './editor', exportName: 'benchEditor' },
   panel: { module: './panel', exportName: 'benchPanel' },
   scale: { module: './scale', exportName: 'benchScale' },
+  tools: { module: './tools', exportName: 'benchTools' },
 };
 
 async function main(): Promise<void> {

@@ -453,6 +453,7 @@ export class PanelApp {
             copy: (text) => this.copy(text),
             markdown: (key, text) => this.renderMarkdown(key, text),
             onListKey: this.onListKey,
+            moveStep: (stepId, toStepId) => this.host.command('step/move', { stepId, toStepId }),
           },
         );
     }

@@ -2,6 +2,10 @@
  * `orchestrate`: validate and run workflows headless — in a terminal, in CI, with
  * the mock provider when no key is set.
  */
+import { mcpCommand } from './mcp';
+import { importCommand } from './import';
+import { mergeCommand, mergeDriverCommand } from './merge';
+import { newCommand } from './new';
 import { resumeCommand } from './resume';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
@@ -43,6 +47,11 @@ export const COMMANDS: Record<string, Command> = {
   trace: traceCommand,
   serve: serveCommand,
   worker: workerCommand,
+  mcp: mcpCommand,
+  merge: mergeCommand,
+  'merge-driver': mergeDriverCommand,
+  import: importCommand,
+  new: newCommand,
 };
 
 const HELP = `orchestrate — run multi-step LLM workflows defined in YAML

@@ -4,9 +4,10 @@
  */
 import * as vscode from 'vscode';
 import type { WorkflowDocuments } from './editor/documents';
-import { runState, type WorkflowRunManager } from './runs/manager';
+import { runState } from './runs/session-registry';
+import type { RunSessions } from './runs/session';
 
-export function registerContextKeys(documents: WorkflowDocuments, runs: WorkflowRunManager): vscode.Disposable {
+export function registerContextKeys(documents: WorkflowDocuments, runs: RunSessions): vscode.Disposable {
   let lastState: string | undefined;
   const updateEditor = () => {
     const document = vscode.window.activeTextEditor?.document;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerAuthoring } from './authoring';
 import { registerRunCommands } from './commands/run-commands';
 import { registerSetupCommands } from './commands/setup-commands';
 import { registerValidateCommand } from './commands/validate-command';
@@ -54,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): OrchestrateApi {
     registerValidateCommand(documents, diagnostics),
     ...registerRunCommands({ runs, documents, log }),
     ...registerSetupCommands(context, log),
+    ...registerAuthoring(context, documents, log),
   );
   // The panel and the runs view own their registrations (they add them to
   // context.subscriptions); they show sessions and start runs only through `runs`.

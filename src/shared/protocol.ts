@@ -101,6 +101,8 @@ export interface Commands {
   'link/open': { href: string };
   /** Something failed in the webview; the host logs it. */
   'webview/error': { message: string };
+  /** A step row was dragged onto another: move `stepId` in the workflow file to where `toStepId` is (one undoable edit). */
+  'step/move': { stepId: string; toStepId: string };
 }
 
 /** Webview → host, answered by one response each. */
@@ -182,6 +184,7 @@ const COMMAND_PARAMS: { [M in CommandMethod]: Checker } = {
   'step/reveal': (p) => isString(p.stepId),
   'link/open': (p) => isString(p.href) && p.href.length <= 8192,
   'webview/error': (p) => isString(p.message),
+  'step/move': (p) => isString(p.stepId) && isString(p.toStepId),
 };
 
 const REQUEST_PARAMS: { [M in RequestMethod]: Checker } = {

@@ -58,7 +58,12 @@ export interface RunViewActions {
   /** Sanitized markdown, cached under `key` (one place in the panel). */
   markdown(key: string, text: string): Node;
   onListKey(e: KeyboardEvent): void;
+  /** A row was dropped on another: move the step in the workflow file. */
+  moveStep(stepId: string, toStepId: string): void;
 }
+
+/** The drag's payload type: only rows of this list are dropped on its rows. */
+const STEP_DRAG_TYPE = 'application/x-orchestrate-step';
 
 const TABS: { id: DetailTab; label: string }[] = [
   { id: 'output', label: 'Output' },
@@ -180,6 +185,17 @@ function stepRow(step: StepViewModel, status: StepStatus, selected: boolean, foc
     tabindex=${focusable ? '0' : '-1'}
     @click=${() => a.select(step.id, false)}
     @dblclick=${() => a.select(step.id, true)}
+    draggable=${step.inWorkflow ? 'true' : 'false'}
+    @dragstart=${(e: DragEvent) => e.dataTransfer?.setData(STEP_DRAG_TYPE, step.id)}
+    @dragover=${(e: DragEvent) => {
+      if (step.inWorkflow && e.dataTransfer?.types.includes(STEP_DRAG_TYPE)) e.preventDefault();
+    }}
+    @drop=${(e: DragEvent) => {
+      const dragged = e.dataTransfer?.getData(STEP_DRAG_TYPE);
+      if (!dragged || dragged === step.id) return;
+      e.preventDefault();
+      a.moveStep(dragged, step.id);
+    }}
   >
     <span class="indent depth-${Math.min(step.depth, 6)}"></span>
     ${statusIcon(status)}

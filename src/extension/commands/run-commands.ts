@@ -6,12 +6,11 @@
  */
 import * as vscode from 'vscode';
 import type { WorkflowDocuments } from '../editor/documents';
-import type { WorkflowRunManager } from '../runs/manager';
-import type { WorkflowRunSession } from '../runs/run-session';
+import type { RunManager, RunSession } from '../runs/session';
 import type { RunMode, StartOptions } from '../runs/session';
 
 export interface RunCommandDeps {
-  runs: WorkflowRunManager;
+  runs: RunManager;
   documents: WorkflowDocuments;
   log: vscode.LogOutputChannel;
 }
@@ -27,7 +26,7 @@ export function registerRunCommands({ runs, documents, log }: RunCommandDeps): v
     const step = typeof stepId === 'string' ? stepId : await pickStep(file, documents);
     return step ? runs.start(file, mode, step, startOptions(options)) : undefined;
   };
-  const control = (act: (session: WorkflowRunSession) => void, verb: string) => (...args: unknown[]) => {
+  const control = (act: (session: RunSession) => void, verb: string) => (...args: unknown[]) => {
     const session = targetSession(runs, args);
     if (!session) {
       void vscode.window.showInformationMessage(`There is no run going on to ${verb}.`);
@@ -90,7 +89,7 @@ async function pickStep(file: vscode.Uri, documents: WorkflowDocuments): Promise
 }
 
 /** The run a control command is about: a run id argument, else the file's active run, else the current run. */
-function targetSession(runs: WorkflowRunManager, args: unknown[]): WorkflowRunSession | undefined {
+function targetSession(runs: RunManager, args: unknown[]): RunSession | undefined {
   const runId = args.find((a): a is string => typeof a === 'string');
   if (runId) return runs.sessionFor(runId);
   const uri = args.find((a): a is vscode.Uri => a instanceof vscode.Uri);

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { computeLenses } from '../language/lenses';
-import type { WorkflowRunManager } from '../runs/manager';
+import type { RunSessions, RunStatusIndex } from '../runs/session';
 import type { WorkflowDocuments } from './documents';
 
 const REFRESH_MS = 100;
@@ -19,7 +19,7 @@ export class WorkflowCodeLens implements vscode.CodeLensProvider, vscode.Disposa
 
   constructor(
     private readonly documents: WorkflowDocuments,
-    private readonly runs: WorkflowRunManager,
+    private readonly runs: RunSessions & RunStatusIndex,
   ) {
     this.registration = vscode.languages.registerCodeLensProvider(documents.selector, this);
     this.subscriptions.push(

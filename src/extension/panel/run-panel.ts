@@ -184,6 +184,11 @@ export class RunPanel implements vscode.Disposable {
           case 'webview/error':
             this.log?.error(`run panel: ${message.params.message}`);
             break;
+          case 'step/move': {
+            const shown = this.shownWorkflow();
+            if (shown) void vscode.commands.executeCommand('orchestrate.step.moveTo', { uri: shown.uri, ...message.params });
+            break;
+          }
         }
       },
       requests: {

@@ -1,42 +1,38 @@
 /**
- * The one place editor runs begin (implements `RunManager` from ./session.ts): reads and
- * checks the workflow, plans the run (seeds for *Run step* / *Run from here*), asks for
- * inputs, composes providers, records the trace, and keeps the sessions that the status
- * lenses, the status bar, hovers and the run panel project.
+ * The one place editor runs begin (implements `RunManager` from ./session.ts): checks
+ * trust, reads and checks the workflow, plans the run, asks for inputs, composes
+ * providers and starts a recorded run. The sessions live in the `SessionRegistry`,
+ * what the window knows of each step in the `StatusIndex`; consumers take those
+ * through the interfaces in ./session.ts.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { newRunId, RunControl, runWorkflow, type ModelSettings, type RunEvent, type RunOptions, type StepResult } from '../../engine';
-import { lastResults, planResume, ResumeError, TraceFormatError, TraceStore, type ResumePlan, type TraceRecorder } from '../../engine/trace';
+import { RunControl, type ModelSettings, type RunEvent, type RunOptions } from '../../engine';
+import { planResume, recordedRun, ResumeError, TraceFormatError, TraceStore, type ResumePlan } from '../../engine/trace';
 import type { LastResult } from '../language/hover';
 import type { ParsedWorkflow } from '../language/parsed';
-import { lastFinished, stepOf, stepResult, succeededResults } from '../../engine/state';
-import { layeredStatus, type RunStatus } from '../language/status';
+import type { RunStatus } from '../language/status';
 import { settings } from '../settings';
 import { Answers, collectInputs, stepAsker } from './ask';
 import { planRun } from './plan';
 import { composeProviders, configuredProviders } from './providers';
 import { WorkflowRunSession } from './run-session';
 import { LanguageModelProvider } from './vscode-lm';
-import type { RunManager, RunMode, RunSession, StartOptions } from './session';
+import type { RunManager, RunMode, RunStatusIndex, StartOptions } from './session';
+import { SessionRegistry } from './session-registry';
+import { StatusIndex } from './status-index';
 import { readWorkflow, workspaceLoader } from './workflow-source';
-
-/** Ended sessions kept for status lenses and hovers; older ones are let go. */
-const MAX_SESSIONS = 30;
 
 export const RESTRICTED_MESSAGE =
   'Orchestrate does not run workflows in Restricted Mode: a run calls model providers with your keys and writes traces into the folder. Trust this folder to run it; editing works as usual.';
 
 const STEP_MODES: ReadonlySet<RunMode> = new Set(['run-step', 'run-to-here', 'run-from-here']);
 
-export class WorkflowRunManager implements RunManager, vscode.Disposable {
-  private readonly sessions: WorkflowRunSession[] = [];
-  private readonly started = new vscode.EventEmitter<RunSession>();
-  readonly onDidStartRun = this.started.event;
-  private readonly changed = new vscode.EventEmitter<WorkflowRunSession>();
-  /** A run started, ended, or a step changed state (not fired for streamed text). */
-  readonly onDidChange = this.changed.event;
-  private readonly subscriptions: vscode.Disposable[] = [this.started, this.changed];
+export class WorkflowRunManager implements RunManager, RunStatusIndex, vscode.Disposable {
+  readonly sessions = new SessionRegistry((session, event) => this.logEvent(session, event));
+  private readonly status = new StatusIndex(this.sessions);
+  readonly onDidStartRun = this.sessions.onDidStartRun;
+  readonly onDidChange = this.sessions.onDidChange;
   private readonly answers: Answers;
   /** Providers whose fallback to the mock the person was told about in this window (the log says it every run). */
   private readonly toldFallback = new Set<string>();
@@ -50,54 +46,31 @@ export class WorkflowRunManager implements RunManager, vscode.Disposable {
   }
 
   get current(): WorkflowRunSession | undefined {
-    for (let i = this.sessions.length - 1; i >= 0; i--) if (!this.sessions[i].ended) return this.sessions[i];
-    return this.sessions[this.sessions.length - 1];
+    return this.sessions.current;
   }
 
-  /** Every session of this window, oldest first. */
   get all(): readonly WorkflowRunSession[] {
-    return this.sessions;
+    return this.sessions.all;
   }
 
   sessionFor(runId: string): WorkflowRunSession | undefined {
-    return this.sessions.find((s) => s.runId === runId);
+    return this.sessions.sessionFor(runId);
   }
 
-  /** This file's sessions, oldest first. */
   sessionsFor(file: vscode.Uri): WorkflowRunSession[] {
-    const key = file.toString();
-    return this.sessions.filter((s) => s.workflowFile.toString() === key);
+    return this.sessions.sessionsFor(file);
   }
 
-  /** The run of this file going on now. */
   activeFor(file: vscode.Uri): { runId: string; paused: boolean } | undefined {
-    const session = this.sessionsFor(file).reverse().find((s) => !s.ended);
-    return session ? { runId: session.runId, paused: session.paused } : undefined;
+    return this.sessions.activeFor(file);
   }
 
-  /**
-   * The steps' statuses to show for a file: the latest full run, with the partial runs
-   * after it (*Run step*, *Run from here*) laid over it, so running one step keeps the
-   * others' results in view.
-   */
   statusFor(file: vscode.Uri): RunStatus | undefined {
-    const sessions = this.sessionsFor(file);
-    if (sessions.length === 0) return undefined;
-    let base = sessions.length - 1;
-    while (base > 0 && sessions[base].startAt !== undefined) base--;
-    return layeredStatus(sessions.slice(base).map((s) => s.state));
+    return this.status.statusFor(file);
   }
 
-  /** A step's latest result in this window, for hovers. */
   lastResult(file: vscode.Uri, stepId: string): LastResult | undefined {
-    const sessions = this.sessionsFor(file);
-    for (let i = sessions.length - 1; i >= 0; i--) {
-      const step = stepOf(sessions[i].state, stepId);
-      const finished = step && lastFinished(step);
-      if (!step || (finished?.status !== 'succeeded' && finished?.status !== 'failed')) continue;
-      return { result: stepResult(step), runLabel: `run ${sessions[i].runId}` };
-    }
-    return undefined;
+    return this.status.lastResult(file, stepId);
   }
 
   async start(file: vscode.Uri, mode: RunMode, stepId?: string, options: StartOptions = {}): Promise<WorkflowRunSession | undefined> {
@@ -139,7 +112,7 @@ export class WorkflowRunManager implements RunManager, vscode.Disposable {
     const traceRoot = this.traceRoot(file);
     if (mode === 'resume') return this.resume(file, parsed, traceRoot, options);
 
-    const seed = mode === 'run-step' || mode === 'run-from-here' ? await this.seedFor(file, workflow.file, traceRoot) : {};
+    const seed = mode === 'run-step' || mode === 'run-from-here' ? await this.status.seedFor(file, workflow.file, traceRoot) : {};
     const plan = planRun(parsed, mode, target, seed);
     if (plan.note) {
       this.log.info(`${workflow.name}: ${plan.note}`);
@@ -212,64 +185,29 @@ export class WorkflowRunManager implements RunManager, vscode.Disposable {
       onWarning: (message) => this.log.warn(message),
     });
 
-    let recorder: TraceRecorder | undefined;
-    if (traceRoot) {
-      try {
-        recorder = new TraceStore(traceRoot).begin({
-          workflowFile: workflow.file,
-          workflowName: workflow.name,
-          workflowText: parsed.text,
-          secrets: composed.secrets,
-          onError: (error) => this.log.warn(`the trace stopped recording: ${error.message}`),
-        });
-      } catch (error) {
-        this.log.warn(`cannot record this run in ${traceRoot}: ${(error as Error).message}`);
-      }
-    }
+    const recording = recordedRun(workflow, {
+      store: traceRoot ? new TraceStore(traceRoot) : undefined,
+      workflowText: parsed.text,
+      secrets: composed.secrets,
+      onError: (error) => this.log.warn(`the trace stopped recording: ${error.message}`),
+      onUnrecorded: (error) => this.log.warn(`cannot record this run in ${traceRoot}: ${error.message}`),
+    });
     const defaults: ModelSettings = {};
     const provider = settings.defaultProvider(file);
     const model = settings.defaultModel(file);
     if (provider) defaults.provider = provider;
     if (model) defaults.name = model;
 
-    const runId = recorder?.runId ?? newRunId(Date.now());
+    const { runId } = recording;
     const control = new RunControl({ stepping });
-    const session = new WorkflowRunSession(runId, file, workflow, mode, control, recorder ? vscode.Uri.file(recorder.file) : undefined, runOptions.startAt, (onEvent) =>
-      runWorkflow(workflow, {
-        ...runOptions,
-        providers: composed.resolver,
-        ask: stepAsker(workflow, this.answers),
-        loadWorkflow: workspaceLoader,
-        control,
-        runId,
-        defaults,
-        onEvent: (event) => {
-          recorder?.onEvent(event);
-          onEvent(event);
-        },
-      }).finally(() => recorder?.close()),
+    const session = new WorkflowRunSession(runId, file, workflow, mode, control, recording.trace ? vscode.Uri.file(recording.trace) : undefined, runOptions.startAt, (onEvent) =>
+      recording.run({ ...runOptions, providers: composed.resolver, ask: stepAsker(workflow, this.answers), loadWorkflow: workspaceLoader, control, defaults, onEvent }),
     );
-    this.track(session);
+    this.sessions.track(session);
     const where = runOptions.startAt ? ` from \`${runOptions.startAt}\`` : '';
     const until = runOptions.stopAfter ? ` until \`${runOptions.stopAfter}\`` : '';
-    this.log.info(`run ${runId} started: ${workflow.name} (${mode}${where}${until})${recorder ? `; trace ${recorder.file}` : ''}`);
+    this.log.info(`run ${runId} started: ${workflow.name} (${mode}${where}${until})${recording.trace ? `; trace ${recording.trace}` : ''}`);
     return session;
-  }
-
-  private track(session: WorkflowRunSession): void {
-    this.sessions.push(session);
-    this.prune();
-    const listener = session.onEvent((event) => {
-      if (event.type === 'step.delta') return;
-      this.logEvent(session, event);
-      this.changed.fire(session);
-    });
-    void session.result.then(() => {
-      listener.dispose();
-      this.changed.fire(session);
-    });
-    this.started.fire(session);
-    this.changed.fire(session);
   }
 
   private logEvent(session: WorkflowRunSession, event: RunEvent): void {
@@ -291,22 +229,6 @@ export class WorkflowRunManager implements RunManager, vscode.Disposable {
     }
   }
 
-  /** Keeps the newest sessions; never drops one still running. */
-  private prune(): void {
-    while (this.sessions.length > MAX_SESSIONS) {
-      const index = this.sessions.findIndex((s) => s.ended);
-      if (index === -1) return;
-      this.sessions.splice(index, 1)[0].dispose();
-    }
-  }
-
-  /** The results to seed a partial run with: the traces' last results, then this window's runs over them. */
-  private async seedFor(file: vscode.Uri, workflowFile: string, traceRoot: string | undefined): Promise<Record<string, StepResult>> {
-    const seed: Record<string, StepResult> = traceRoot ? await lastResults(traceRoot, workflowFile).catch(() => ({})) : {};
-    for (const session of this.sessionsFor(file)) Object.assign(seed, succeededResults(session.state));
-    return seed;
-  }
-
   /** The trace and cache folder for a file: the setting, relative to the file's workspace folder; undefined when off. */
   traceRoot(file: vscode.Uri): string | undefined {
     const folder = settings.traceFolder(file);
@@ -317,9 +239,7 @@ export class WorkflowRunManager implements RunManager, vscode.Disposable {
   }
 
   dispose(): void {
-    for (const session of this.sessions) if (!session.ended) session.control.cancel('the window closed');
-    this.sessions.forEach((s) => s.dispose());
-    this.subscriptions.forEach((s) => s.dispose());
+    this.sessions.dispose();
   }
 }
 
@@ -327,9 +247,4 @@ function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** Used by commands and tests: a session's run state as one word. */
-export function runState(session: WorkflowRunSession | undefined): 'running' | 'paused' | 'idle' {
-  if (!session || session.ended) return 'idle';
-  return session.paused ? 'paused' : 'running';
-}
-
+export { runState } from './session-registry';

@@ -4,15 +4,14 @@
  */
 import * as vscode from 'vscode';
 import { formatSeconds } from '../language/hover';
-import type { WorkflowRunManager } from './manager';
-import type { WorkflowRunSession } from './run-session';
+import type { RunSession, RunSessions } from './session';
 
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('orchestrate.run', vscode.StatusBarAlignment.Left, 50);
   private ticker: NodeJS.Timeout | undefined;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly runs: WorkflowRunManager) {
+  constructor(private readonly runs: RunSessions) {
     this.item.name = 'Orchestrate run';
     this.item.command = 'orchestrate.run.show';
     this.subscription = runs.onDidChange(() => this.update());
@@ -39,7 +38,7 @@ export class RunStatusBar implements vscode.Disposable {
     this.render(session);
   }
 
-  private render(session: WorkflowRunSession): void {
+  private render(session: RunSession): void {
     const elapsed = formatSeconds(Date.now() - session.startedAt);
     const name = session.workflow.name;
     const end = session.events.at(-1);

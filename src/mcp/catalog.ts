@@ -1,0 +1,78 @@
+/**
+ * The workflows under a folder, as tools: read fresh on every `tools/list` and
+ * `tools/call`, so an edited or added workflow is served without a restart, and a
+ * workflow with errors is left out (with a note on stderr) rather than failing the rest.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { checkWorkflow, formatProblem, hasErrors, type Workflow } from '../engine';
+import { uniqueNames, workflowToolDefinition, workflowToolName, type WorkflowToolDefinition } from '../engine/tools';
+
+export interface CatalogEntry {
+  definition: WorkflowToolDefinition;
+  workflow: Workflow;
+  /** The file's text, hashed into the run's trace. */
+  text: string;
+}
+
+export interface Catalog {
+  entries: CatalogEntry[];
+  /** One line per file left out, `file:line:col: code: message`. */
+  problems: string[];
+}
+
+const WORKFLOW_FILE = /\.workflow\.ya?ml$/i;
+/** Folders that hold no workflows of the project, and can be huge. */
+const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'out', 'coverage']);
+/** A folder tree this deep is a symlink loop or a mistake, not a workflow library. */
+const MAX_DEPTH = 12;
+
+export function workflowFiles(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (folder: string, depth: number) => {
+    if (depth > MAX_DEPTH) return;
+    let entries;
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_FOLDERS.has(entry.name)) walk(full, depth + 1);
+      } else if (entry.isFile() && WORKFLOW_FILE.test(entry.name)) {
+        found.push(full);
+      }
+    }
+  };
+  walk(dir, 0);
+  return found;
+}
+
+export function loadCatalog(dir: string): Catalog {
+  const problems: string[] = [];
+  const loaded: { workflow: Workflow; text: string }[] = [];
+  for (const file of workflowFiles(dir)) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      problems.push(`${file}: cannot be read: ${(error as Error).message}`);
+      continue;
+    }
+    const result = checkWorkflow(text, file, { workflowExists: (uses, from) => existsSync(path.resolve(path.dirname(from), uses)) });
+    if (!result.workflow || hasErrors(result.problems)) {
+      const first = result.problems.find((p) => p.severity === 'error');
+      problems.push(first ? `${formatProblem(first)} (the workflow is not served until it is fixed)` : `${file}: not a workflow`);
+      continue;
+    }
+    loaded.push({ workflow: result.workflow, text });
+  }
+  const names = uniqueNames(loaded.map(({ workflow }) => workflowToolName(workflow)));
+  return {
+    entries: loaded.map(({ workflow, text }, i) => ({ definition: workflowToolDefinition(workflow, names[i]), workflow, text })),
+    problems,
+  };
+}
