@@ -9,6 +9,7 @@ import { readTrace, TraceFormatError } from '../engine/trace';
 import { stepInfosOf, type StepInfo } from '../engine/state';
 import type { RunBackend, StartRequest } from './backend';
 import type { Executor } from './execute';
+import { isRunEnd } from './redis-events';
 import { checkServedFile } from './workflows';
 import { RunLog, type RunRecord } from './run-log';
 
@@ -46,6 +47,7 @@ export class EmbeddedBackend implements RunBackend {
     const record = this.log.create(id, request.served.name, Date.now(), stepInfosOf(request.served.workflow));
     const controller = new AbortController();
     this.controllers.set(id, controller);
+    let end: RunEvent | undefined;
     const run: Promise<unknown> = this.executor
       .execute({
         served: request.served,
@@ -53,8 +55,13 @@ export class EmbeddedBackend implements RunBackend {
         runId: id,
         signal: controller.signal,
         onEvent: (event: RunEvent) => {
-          if (event.type !== 'step.delta') record.add(event);
+          // The run's end is shown once its trace is closed, so a client that saw the end can read the whole trace.
+          if (isRunEnd(event)) end = event;
+          else if (event.type !== 'step.delta') record.add(event);
         },
+      })
+      .then(() => {
+        if (end) record.add(end);
       })
       .catch((error: unknown) => {
         // The engine never throws for a workflow's failure; this is a bug or a broken disk: end the run visibly.

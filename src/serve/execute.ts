@@ -4,11 +4,10 @@
  * and a trace in the same format under the same store, so `orchestrate runs`,
  * `trace` and `resume` work on served runs too.
  */
-import { createHash } from 'node:crypto';
-import * as path from 'node:path';
-import { runWorkflow, type ProviderResolver, type Restorer, type RunEvent, type RunResult } from '../engine';
+import type { ProviderResolver, Restorer, RunEvent, RunResult } from '../engine';
+import { systemIds, type IdSource } from '../engine/ids';
 import { CacheStore, cachingResolver, type CachePolicy } from '../engine/cache';
-import { TraceRecorder, TraceStore, TraceWriter, workflowSlug } from '../engine/trace';
+import { recordedRun, TraceStore } from '../engine/trace';
 import { loadFromDisk } from '../cli/files';
 import { cliProviders } from '../cli/providers';
 import { secretsOf } from '../cli/stores';
@@ -44,47 +43,31 @@ export class Executor {
 
   constructor(readonly options: ExecutorOptions) {}
 
-  async execute(request: ExecuteRequest): Promise<RunResult> {
+  /** Runs it; resolves once the run has ended and its trace is closed. */
+  async execute(request: ExecuteRequest): Promise<RunResult & { runId: string }> {
     const providers = await (this.providers ??= this.createProviders());
     const { served } = request;
-    let recorder: TraceRecorder | undefined;
-    let runId = request.runId;
-    const begin = {
-      workflowFile: served.file,
-      workflowName: served.workflow.name,
+    const warn = this.options.warn;
+    // The id the API gave out is the trace's; a delivery that died before its first event left that id's file behind, so a retry draws a fresh one.
+    let given = false;
+    const ids: IdSource = { runId: (now) => (given ? systemIds.runId(now) : ((given = true), request.runId)) };
+    const recorded = recordedRun(served.workflow, {
+      store: new TraceStore(this.options.store.root, { ids }),
       workflowText: served.text,
       secrets: secretsOf(this.options.env),
-      onError: (error: Error) => this.options.warn(`the trace of run ${runId} stopped recording: ${error.message}`),
-    };
-    try {
-      try {
-        recorder = beginWithId(this.options.store, runId, begin);
-      } catch (error) {
-        // A delivery that died before its first event left this id's file behind: record under a fresh id.
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        recorder = this.options.store.begin(begin);
-        runId = recorder.runId;
-      }
-    } catch (error) {
-      this.options.warn(`cannot record run ${runId}: ${(error as Error).message}`);
-    }
-    try {
-      return await runWorkflow(served.workflow, {
-        inputs: request.inputs,
-        providers,
-        loadWorkflow: loadFromDisk,
-        signal: request.signal,
-        runId,
-        restore: request.restore,
-        resumedFrom: request.resumedFrom,
-        onEvent: (event) => {
-          recorder?.onEvent(event);
-          request.onEvent(event);
-        },
-      });
-    } finally {
-      recorder?.close();
-    }
+      onError: (error) => warn(`the trace of run ${request.runId} stopped recording: ${error.message}`),
+      onUnrecorded: (error) => warn(`cannot record run ${request.runId}: ${error.message}`),
+    });
+    const result = await recorded.run({
+      inputs: request.inputs,
+      providers,
+      loadWorkflow: loadFromDisk,
+      signal: request.signal,
+      restore: request.restore,
+      resumedFrom: request.resumedFrom,
+      onEvent: request.onEvent,
+    });
+    return { ...result, runId: recorded.runId };
   }
 
   private async createProviders(): Promise<ProviderResolver> {
@@ -98,21 +81,4 @@ export class Executor {
       cacheMock: /^(1|true|yes)$/i.test(options.env.ORCHESTRATE_CACHE_MOCK ?? ''),
     });
   }
-}
-
-/**
- * Like `TraceStore.begin`, but with the run id the API already gave out, so the id
- * a client holds is the id in the trace and in `orchestrate runs`.
- */
-function beginWithId(store: TraceStore, runId: string, options: Parameters<TraceStore['begin']>[0]): TraceRecorder {
-  const slug = workflowSlug(options.workflowFile, options.workflowName);
-  const header: Record<string, unknown> = { workflowPath: path.resolve(options.workflowFile) };
-  if (options.workflowText !== undefined) header.workflowSha256 = sha256(options.workflowText);
-  const file = path.join(store.runsDir, slug, `${runId}.jsonl`);
-  const writer = TraceWriter.create(file, { sync: options.sync, secrets: options.secrets, header });
-  return new TraceRecorder(runId, writer, store.indexFile, `${slug}/${runId}.jsonl`, options);
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

@@ -2,11 +2,11 @@
  * Provider rate limits held across every worker: a token bucket per provider in
  * Redis (requests per minute and tokens per minute), taken atomically by a Lua
  * script on Redis's own clock, so workers on different machines share one budget
- * without agreeing on time. A bucket holds a tenth of a second of requests (the
- * in-process limiter holds half a second): a worker's grant reaches the server
- * after that worker's own delays, so grants spread over several processes arrive
- * less evenly than they leave, and the smaller burst keeps them inside what a
- * server allows.
+ * without agreeing on time. A bucket holds 0.3 s of requests (the in-process
+ * limiter holds half a second): a worker's grant reaches the server after that
+ * worker's own delays, so grants spread over several processes arrive less evenly
+ * than they leave, and the smaller burst keeps them inside what a server allows,
+ * while still absorbing a waiter that wakes late.
  */
 import type { Redis } from 'ioredis';
 import type { ModelRequest, Provider, ProviderResolver } from '../engine';
@@ -80,7 +80,7 @@ export class SharedRateLimiter {
     const tokens = estimateTokens(chars, request.params.max_tokens);
     const rpm = limit.rpm ?? 0;
     const tpm = limit.tpm ?? 0;
-    const args = [rpm / 60_000, Math.max(1, Math.floor(rpm / 600)), 1, tpm / 60_000, Math.max(1, Math.floor(tpm / 60)), tokens].map(String);
+    const args = [rpm / 60_000, Math.max(1, Math.floor(rpm / 200)), 1, tpm / 60_000, Math.max(1, Math.floor(tpm / 60)), tokens].map(String);
     const take = (this.redis as unknown as { orchestrateTakeBudget(a: string, b: string, ...args: string[]): Promise<number> }).orchestrateTakeBudget.bind(this.redis);
     for (;;) {
       request.signal.throwIfAborted();

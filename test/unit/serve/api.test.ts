@@ -1,7 +1,7 @@
 /** The HTTP API in the embedded mode: real requests to a real server on a free port. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -231,12 +231,60 @@ describe('orchestrate serve, the command', () => {
       child.kill('SIGKILL');
       await exited;
 
+      // The trace holds what reached the disk before the kill: the finished steps it records are what a resume restores.
+      const traceFile = path.join(folder.dir, '.orchestrate', 'runs', 'slow', `${created.body.id}.jsonl`);
+      const finished = readFileSync(traceFile, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('"type":"step.completed"'))
+        .map((line) => (JSON.parse(line) as { stepId: string }).stepId);
       const again = await startServer({ root: folder.dir, port: 0, mock: true, env: {}, log: () => undefined });
       try {
         const state = await api<ServedRunState>(again.url, 'GET', `/v1/runs/${created.body.id}`);
         assert.equal(state.status, 200);
         assert.equal(state.body.status, 'interrupted');
-        assert.equal(state.body.steps.one.status, 'succeeded');
+        for (const stepId of ['one', 'two']) assert.equal(state.body.steps[stepId].status === 'succeeded', finished.includes(stepId), `${stepId}: ${state.body.steps[stepId].status}`);
+      } finally {
+        await again.close();
+      }
+      let err = '';
+      const io: Io = { out: () => undefined, err: (text) => (err += text), color: false, env: {}, cwd: folder.dir };
+      assert.equal(await main(['resume', created.body.id, '--mock', '--traces', path.join(folder.dir, '.orchestrate')], io), 0, err);
+      assert.match(err, new RegExp(`resuming run ${created.body.id}: ${finished.length} finished step execution`));
+    } finally {
+      child.kill('SIGKILL');
+      folder.remove();
+    }
+  });
+
+  test('when the server dies (kill -9) its run is left interrupted: a new server shows it so, and `orchestrate resume` continues it without repeating finished steps', async () => {
+    const folder = tempFolder({ 'nested/slow.workflow.yaml': SLOW });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../support/cli-entry.ts'), 'serve', folder.dir, '--port', '0', '--mock', '--mock-delay', '400'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /^listening on (\S+)\n/m.exec(out);
+          if (match) resolve(match[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
+      });
+      const created = await api<{ id: string }>(url, 'POST', '/v1/runs', { workflow: 'nested/slow.workflow.yaml' });
+      // Follow the events until the first step has finished, then kill the server.
+      const response = await fetch(`${url}/v1/runs/${created.body.id}/events`);
+      const reader = response.body!.getReader();
+      let seen = '';
+      while (!seen.includes('event: step.completed')) seen += new TextDecoder().decode((await reader.read()).value);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+
+      const again = await startServer({ root: folder.dir, port: 0, mock: true, env: {}, log: () => undefined });
+      try {
+        const state = await api<ServedRunState>(again.url, 'GET', `/v1/runs/${created.body.id}`);
+        assert.equal(state.status, 200);
+        assert.equal(state.body.status, 'interrupted');
+        assert.equal(state.body.steps.one.status, 'succeeded', `${JSON.stringify(state.body)}\n${await api<string>(again.url, 'GET', `/v1/runs/${created.body.id}/trace`).then((t) => String(t.body))}`);
         assert.ok(['pending', 'cancelled'].includes(state.body.steps.two.status), state.body.steps.two.status);
       } finally {
         await again.close();
