@@ -18,6 +18,7 @@ const BENCHES: Record<string, { module: string; exportName: string }> = {
   panel: { module: './panel', exportName: 'benchPanel' },
   scale: { module: './scale', exportName: 'benchScale' },
   tools: { module: './tools', exportName: 'benchTools' },
+  regex: { module: './regex', exportName: 'benchRegex' },
 };
 
 async function main(): Promise<void> {
