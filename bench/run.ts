@@ -16,6 +16,7 @@ const BENCHES: Record<string, { module: string; exportName: string }> = {
   durable: { module: './durable', exportName: 'benchDurable' },
   editor: { module: './editor', exportName: 'benchEditor' },
   panel: { module: './panel', exportName: 'benchPanel' },
+  scale: { module: './scale', exportName: 'benchScale' },
   tools: { module: './tools', exportName: 'benchTools' },
   regex: { module: './regex', exportName: 'benchRegex' },
 };

@@ -9,8 +9,10 @@ import { newCommand } from './new';
 import { resumeCommand } from './resume';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
+import { serveCommand } from './serve';
 import { traceCommand } from './trace';
 import { validateCommand } from './validate';
+import { workerCommand } from './worker';
 import { UsageError, wantsJson } from './args';
 import { CliError } from './errors';
 import { didYouMean } from '../engine/suggest';
@@ -43,6 +45,8 @@ export const COMMANDS: Record<string, Command> = {
   resume: resumeCommand,
   runs: runsCommand,
   trace: traceCommand,
+  serve: serveCommand,
+  worker: workerCommand,
   mcp: mcpCommand,
   merge: mergeCommand,
   'merge-driver': mergeDriverCommand,

@@ -1,0 +1,65 @@
+/**
+ * How a queued run's events travel: a worker appends each one (numbered from 1
+ * across all of the run's deliveries) to the run's own Redis stream, which is also
+ * its checkpoint log, and to one shared stream the servers tail for live updates.
+ */
+import type { Redis } from 'ioredis';
+import type { RunEvent } from '../engine';
+
+export const QUEUE_NAME = 'orchestrate-runs';
+export const EVENTS_STREAM = 'orchestrate:events';
+export const RUNS_INDEX = 'orchestrate:runs';
+export const CANCEL_CHANNEL = 'orchestrate:cancel';
+/** How long a run's events stay in Redis after its last one. */
+const RUN_TTL_SECONDS = 7 * 24 * 3600;
+const SHARED_STREAM_LENGTH = 100_000;
+
+export const runStream = (id: string) => `orchestrate:run:${id}:events`;
+export const runMeta = (id: string) => `orchestrate:run:${id}`;
+export const cancelKey = (id: string) => `orchestrate:run:${id}:cancel`;
+
+/** What a queued job carries. */
+export interface RunJob {
+  id: string;
+  /** The workflow file relative to the served folder (workers serve the same folder). */
+  workflow: string;
+  inputs: Record<string, unknown>;
+}
+
+export interface NumberedEvent {
+  number: number;
+  event: RunEvent;
+}
+
+export async function appendEvent(redis: Redis, runId: string, number: number, event: RunEvent): Promise<void> {
+  const json = JSON.stringify(event);
+  await redis
+    .multi()
+    .xadd(runStream(runId), '*', 'n', String(number), 'e', json)
+    .expire(runStream(runId), RUN_TTL_SECONDS)
+    .xadd(EVENTS_STREAM, 'MAXLEN', '~', String(SHARED_STREAM_LENGTH), '*', 'id', runId, 'n', String(number), 'e', json)
+    .exec();
+}
+
+/** Every event of a run, in order. */
+export async function readRunEvents(redis: Redis, runId: string): Promise<NumberedEvent[]> {
+  const entries = await redis.xrange(runStream(runId), '-', '+');
+  return entries.map(([, fields]) => parseFields(fields)).filter((entry): entry is NumberedEvent => entry !== undefined);
+}
+
+export function parseFields(fields: string[]): (NumberedEvent & { runId?: string }) | undefined {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i], fields[i + 1]);
+  const number = Number(map.get('n'));
+  const json = map.get('e');
+  if (!Number.isInteger(number) || json === undefined) return undefined;
+  try {
+    return { number, event: JSON.parse(json) as RunEvent, runId: map.get('id') };
+  } catch {
+    return undefined;
+  }
+}
+
+export function isRunEnd(event: RunEvent): boolean {
+  return event.type === 'run.completed' || event.type === 'run.failed' || event.type === 'run.cancelled';
+}

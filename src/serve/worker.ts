@@ -1,0 +1,138 @@
+/**
+ * `orchestrate worker` as a library: takes queued runs from Redis and executes them.
+ * A run re-delivered because its worker died (BullMQ re-delivers a job whose lock
+ * expires) continues from the checkpoints its events left in Redis: finished steps
+ * are restored, not called again. On SIGTERM a worker stops taking runs and
+ * finishes the ones it holds.
+ */
+import * as path from 'node:path';
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { newRunId, toErrorInfo, type RunEvent } from '../engine';
+import type { CachePolicy } from '../engine/cache';
+import { loadConfigFile } from '../engine/providers/config';
+import { restorerFromEvents, TraceStore } from '../engine/trace';
+import { ApiError } from './errors';
+import { Executor } from './execute';
+import { appendEvent, CANCEL_CHANNEL, cancelKey, isRunEnd, QUEUE_NAME, readRunEvents, type RunJob } from './redis-events';
+import { SharedRateLimiter, type SharedLimit } from './shared-rate-limit';
+import { loadServedWorkflow } from './workflows';
+
+export interface WorkerOptions {
+  root: string;
+  redisUrl: string;
+  /** Runs executed at once by this worker. */
+  concurrency?: number;
+  traces?: string;
+  env: Record<string, string | undefined>;
+  mock?: boolean;
+  mockDelayMs?: number;
+  cache?: CachePolicy;
+  /** How long a job's lock lasts without renewal: how soon a dead worker's runs go to another. */
+  lockMs?: number;
+  log: (message: string) => void;
+}
+
+export interface RunningWorker {
+  /** Stops taking runs and waits for the ones in hand to finish. */
+  drain(): Promise<void>;
+  /** Runs executed to their end by this worker. */
+  readonly finished: number;
+}
+
+const DEFAULT_LOCK_MS = 30_000;
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const root = path.resolve(options.root);
+  const connect = () => new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const commands = connect();
+  // Subscribe only once connected: ioredis's ready check would otherwise run on a subscribed connection.
+  const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  await subscriber.connect();
+  const warn = (message: string) => options.log(`warning: ${message}`);
+  const { providers: configs } = await loadConfigFile(root);
+  const limits: Record<string, SharedLimit> = {};
+  // The budget is a real provider's; mock replies spend none of it.
+  if (!options.mock) for (const config of configs) if (config.rpm || config.tpm) limits[config.name] = { rpm: config.rpm, tpm: config.tpm };
+  const limiter = new SharedRateLimiter(commands, limits);
+  const store = new TraceStore(options.traces ? path.resolve(options.traces) : path.join(root, '.orchestrate'));
+  const executor = new Executor({
+    root,
+    store,
+    env: options.env,
+    mock: options.mock ?? false,
+    mockDelayMs: options.mockDelayMs,
+    cache: options.cache ?? 'reuse',
+    wrapProviders: (providers) => limiter.wrap(providers),
+    warn,
+  });
+
+  const inHand = new Map<string, AbortController>();
+  await subscriber.subscribe(CANCEL_CHANNEL);
+  subscriber.on('message', (_channel: string, id: string) => inHand.get(id)?.abort('cancelled through the API'));
+  let finished = 0;
+
+  const runJob = async (job: Job<RunJob>): Promise<void> => {
+    const { id, workflow, inputs } = job.data;
+    const prior = await readRunEvents(commands, id);
+    if (prior.some(({ event }) => isRunEnd(event))) return;
+    let number = prior.length;
+    let writes = Promise.resolve();
+    const publish = (event: RunEvent) => {
+      const n = ++number;
+      writes = writes.then(() => appendEvent(commands, id, n, event));
+    };
+    const events = prior.map(({ event }) => event);
+    const lastStart = [...events].reverse().find((event) => event.type === 'run.started');
+    const controller = new AbortController();
+    inHand.set(id, controller);
+    try {
+      if (await commands.exists(cancelKey(id))) controller.abort('cancelled through the API');
+      const served = loadServedWorkflow(root, workflow);
+      await executor.execute({
+        served,
+        inputs,
+        // The first delivery takes the id the API gave; a re-delivery is a continuation with its own trace, as `orchestrate resume` makes.
+        runId: lastStart ? newRunId(Date.now()) : id,
+        restore: lastStart ? restorerFromEvents(events, served.workflow) : undefined,
+        resumedFrom: lastStart?.runId,
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.type !== 'step.delta') publish(event);
+        },
+      });
+    } catch (error) {
+      const info = error instanceof ApiError ? { code: error.code, message: error.message } : toErrorInfo(error);
+      publish({ type: 'run.failed', runId: lastStart?.runId ?? id, seq: 0, time: Date.now(), error: { ...info, message: `worker: ${info.message}` }, durationMs: 0, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } });
+    } finally {
+      inHand.delete(id);
+      await writes;
+      finished++;
+    }
+  };
+
+  const lockMs = options.lockMs ?? DEFAULT_LOCK_MS;
+  const workerConnection = connect();
+  const worker = new Worker<RunJob>(QUEUE_NAME, runJob, {
+    connection: workerConnection,
+    concurrency: options.concurrency ?? 8,
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
+    maxStalledCount: 3,
+  });
+  worker.on('error', (error) => warn(`queue: ${error.message}`));
+  await worker.waitUntilReady();
+
+  return {
+    get finished() {
+      return finished;
+    },
+    async drain() {
+      await worker.close();
+      // BullMQ leaves a connection it was given open.
+      workerConnection.disconnect();
+      await subscriber.quit();
+      await commands.quit();
+    },
+  };
+}

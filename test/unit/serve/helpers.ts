@@ -1,0 +1,142 @@
+/**
+ * What the serve tests share: a real redis-server on a free loopback port in a
+ * temporary folder, worker processes spawned from source, a temp folder of
+ * workflows, and waiting on a run's state (never on time).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ServedRunState } from '../../../src/serve/run-state';
+
+const REPO = path.resolve(__dirname, '../../..');
+const ENTRY = path.join(REPO, 'test/support/cli-entry.ts');
+
+/** Why Redis tests cannot run here, or undefined when `redis-server` is installed. */
+export function redisMissing(): string | undefined {
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  return probe.error ? 'redis-server is not installed (apt-get install -y redis-server); the queue tests need a real Redis' : undefined;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RedisInstance {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A throwaway redis-server, with no persistence, gone when stopped. */
+export async function startRedis(): Promise<RedisInstance> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrate-redis-'));
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `orchestrate worker DIR --redis URL …` as a real process; resolves once it says it is ready. */
+export async function spawnWorker(dir: string, redisUrl: string, args: string[], env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'worker', dir, '--redis', redisUrl, ...args], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (output.includes('worker ready')) {
+        child.stdout!.off('data', check);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => reject(new Error(`worker exited (${code}) before it was ready:\n${output}`)));
+  });
+  return { child, output: () => output, exited };
+}
+
+/** A temporary folder holding these files (relative path → text). */
+export function tempFolder(files: Record<string, string>): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrate-serve-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function api<T = unknown>(base: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  const response = await fetch(`${base}${route}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON (a trace, an event stream): the text itself.
+  }
+  return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+/** Polls nothing: follows the run's event stream until it ends, then returns its state. */
+export async function waitForEnd(base: string, id: string, headers: Record<string, string> = {}): Promise<ServedRunState> {
+  const response = await fetch(`${base}/v1/runs/${id}/events`, { headers });
+  await response.text();
+  return (await api<ServedRunState>(base, 'GET', `/v1/runs/${id}`, undefined, headers)).body;
+}
+
+export interface SseEvent {
+  id: number;
+  event: string;
+  data: { type: string; [key: string]: unknown };
+}
+
+/** Reads a whole event stream (it ends with the run). */
+export async function readEvents(base: string, id: string, lastEventId?: number): Promise<SseEvent[]> {
+  const response = await fetch(`${base}/v1/runs/${id}/events`, { headers: lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) } });
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.includes('data: '))
+    .map((block) => {
+      const field = (name: string) => block.split('\n').find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
+      return { id: Number(field('id')), event: field('event'), data: JSON.parse(field('data')) as SseEvent['data'] };
+    });
+}
