@@ -46,7 +46,7 @@ export function cliDebugHost(io: Io, traces: unknown): DebugHost {
   const store = storeFor(io, traces);
   const warn = (message: string) => io.err(`warning: ${message}\n`);
   return {
-    check: (file) => checkFile(file),
+    check: async (file) => checkFile(file),
     loadWorkflow: loadFromDisk,
     async providers(launch) {
       const providers = await cliProviders({ io, forceMock: launch.mock === true, mockDelayMs: launch.mockDelay });

@@ -1,7 +1,7 @@
 /** What a debug session needs from the face it runs in (the CLI's process, the editor): files, providers, recording. */
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { RecordedRun } from '../engine/trace/recorded-run';
-import type { Problem, ProviderResolver, Workflow, WorkflowLoader } from '../engine/types';
+import type { Asker, ModelSettings, Problem, ProviderResolver, Workflow, WorkflowLoader } from '../engine/types';
 
 /** A launch configuration of `"type": "orchestrate"`. */
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -30,10 +30,14 @@ export interface CheckedFile {
 
 export interface DebugHost {
   /** Reads and checks a workflow file (`uses:` paths too); throws an Error worded for the person when it cannot be read. */
-  check(file: string): CheckedFile;
+  check(file: string): Promise<CheckedFile>;
   loadWorkflow: WorkflowLoader;
   /** The providers this face runs with, after the launch's overrides (`mock`). */
   providers(launch: LaunchArguments): Promise<ProviderResolver>;
   /** A run recorded the way this face records runs (the same trace store, secrets kept out). */
   record(workflow: Workflow, text: string, launch: LaunchArguments): RecordedRun;
+  /** Model settings under the workflow's own (the editor's default provider and model). */
+  defaults?(workflow: Workflow): ModelSettings | undefined;
+  /** Asks for the answers of `input:` steps the launch did not give; without it they take their default or fail. */
+  ask?: (workflow: Workflow) => Asker;
 }

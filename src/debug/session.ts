@@ -87,12 +87,12 @@ export class WorkflowDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+  protected override async setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): Promise<void> {
     const file = path.resolve(args.source.path ?? '');
     let workflow: Workflow | undefined;
     let why: string | undefined;
     try {
-      const checked = this.host.check(file);
+      const checked = await this.host.check(file);
       workflow = checked.workflow;
       if (!workflow) why = checked.problems[0] ? `the file has problems: ${checked.problems[0].message}` : undefined;
     } catch (error) {
@@ -113,7 +113,7 @@ export class WorkflowDebugSession extends DebugSession {
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
     const file = path.resolve(args.workflow ?? '');
-    const checked = this.checked(file);
+    const checked = await this.checked(file);
     if (typeof checked === 'string') return this.sendErrorResponse(response, { id: 1, format: checked, showUser: true });
     this.launch = args;
     this.workflow = checked.workflow;
@@ -124,9 +124,9 @@ export class WorkflowDebugSession extends DebugSession {
   }
 
   /** The file's workflow, or what keeps it from running (its problems, file:line:col). */
-  private checked(file: string): { workflow: Workflow; text: string } | string {
+  private async checked(file: string): Promise<{ workflow: Workflow; text: string } | string> {
     try {
-      const result = this.host.check(file);
+      const result = await this.host.check(file);
       if (result.workflow && !hasErrors(result.problems)) return { workflow: result.workflow, text: result.text };
       return `${path.basename(file)} has problems, so it cannot run:\n${result.problems.filter((p) => p.severity === 'error').map(formatProblem).join('\n')}`;
     } catch (error) {
@@ -156,6 +156,8 @@ export class WorkflowDebugSession extends DebugSession {
       inputs: launch.inputs ?? {},
       providers,
       loadWorkflow: this.host.loadWorkflow,
+      defaults: this.host.defaults?.(workflow),
+      ask: this.host.ask?.(workflow),
       control,
       onEvent,
       ...(launch.noDebug ? {} : { inspector: this.debugger }),
@@ -296,7 +298,7 @@ export class WorkflowDebugSession extends DebugSession {
     if (!frame || !run || !this.workflow) return this.sendErrorResponse(response, { id: 6, format: 'that frame is gone: the run has moved on', showUser: true });
     const chain = this.debugger.lanes.chain(frame.execution);
     const top = chain[chain.length - 1].point.step;
-    const checked = this.checked(path.resolve(this.workflow.file));
+    const checked = await this.checked(path.resolve(this.workflow.file));
     if (typeof checked === 'string') {
       this.sendEvent(new OutputEvent(`${checked}\n`, 'stderr'));
       return this.sendErrorResponse(response, { id: 7, format: `${checked.split('\n')[0]} — fix them and restart the frame again`, showUser: true });
