@@ -98,10 +98,11 @@ export class WorkflowDebugSession extends DebugSession {
     } catch (error) {
       why = (error as Error).message;
     }
-    const placed = placeBreakpoints(args.breakpoints ?? [], workflow, why, () => this.nextBreakpointId++);
+    const requested = (args.breakpoints ?? []).map((bp) => ({ ...bp, line: this.convertClientLineToDebugger(bp.line) }));
+    const placed = placeBreakpoints(requested, workflow, why, () => this.nextBreakpointId++);
     this.debugger.breakpoints.set(file, placed);
     response.body = {
-      breakpoints: placed.map((bp) => Object.assign(new Breakpoint(bp.verified, bp.line, undefined, new Source(path.basename(file), file)), { id: bp.id, ...(bp.message ? { message: bp.message } : {}) })),
+      breakpoints: placed.map((bp) => Object.assign(new Breakpoint(bp.verified, this.convertDebuggerLineToClient(bp.line), undefined, new Source(path.basename(file), file)), { id: bp.id, ...(bp.message ? { message: bp.message } : {}) })),
     };
     this.sendResponse(response);
   }
@@ -195,8 +196,8 @@ export class WorkflowDebugSession extends DebugSession {
     const item = at.index !== undefined ? `[${at.index}]` : '';
     const visit = at.visit > 1 ? ` (visit ${at.visit})` : '';
     const name = ref.call ? `model call ${ref.stop.request ? `${ref.stop.request.provider}/${ref.stop.request.model}` : ''}` : `${step.id}${item}${visit}`;
-    const line = step.idRange.start.line;
-    const column = this.columnsStartAt1 ? step.idRange.start.column : step.idRange.start.column - 1;
+    const line = this.convertDebuggerLineToClient(step.idRange.start.line);
+    const column = this.convertDebuggerColumnToClient(step.idRange.start.column);
     return new StackFrame(this.frames.create(ref), name, new Source(path.basename(workflow.file), workflow.file), line, column);
   }
 
