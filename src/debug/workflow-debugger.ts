@@ -61,6 +61,8 @@ export class WorkflowDebugger implements Inspector {
   private pauseRequested = false;
   private readonly requests = new Map<Lane, { mode: StepMode; depth: number }>();
   private readonly held = new Map<number, { stop: Stop; go: () => void }>();
+  /** Executions whose failure the debugger has seen (stopped at or not). */
+  private readonly failuresShown = new Set<string>();
 
   constructor(private readonly listener: DebuggerListener) {}
 
@@ -118,6 +120,7 @@ export class WorkflowDebugger implements Inspector {
     for (const held of this.held.values()) held.go();
     this.held.clear();
     this.lanes.clear();
+    this.failuresShown.clear();
   }
 
   private hook(kind: HookKind, point: InspectionPoint, extra: Extra): Promise<void> | void {
@@ -158,6 +161,12 @@ export class WorkflowDebugger implements Inspector {
     if (kind === 'step') {
       const hit = this.breakpointsHit(point);
       if (hit.length > 0) return { reason: 'breakpoint', description: `Paused on a breakpoint ${where}`, hitBreakpointIds: hit };
+    }
+    if (kind === 'failed') {
+      // A `parallel`, `for_each` or `uses:` step failing because something inside it did is the same failure: stop once.
+      const inner = [...this.failuresShown].some((key) => key !== execution.key && key.startsWith(execution.key));
+      this.failuresShown.add(execution.key);
+      if (inner) return undefined;
     }
     const filter = kind === 'failed' ? 'failure' : kind === 'call' ? 'model-call' : kind === 'step' ? undefined : kind;
     if (filter && this.filters.has(filter)) {

@@ -94,4 +94,34 @@ describe('the workflow debugger', () => {
     dbg.reset();
     assert.equal((await running).result.status, 'cancelled');
   });
+
+  test('a failing branch stops once, at the branch, not again at its parallel step or the sub-workflow around it', async () => {
+    const child = load(
+      `
+      name: child
+      steps:
+        - id: fork
+          parallel:
+            - id: bad
+              set: "{{ 1 / 0 }}"
+            - id: good
+              set: g
+    `,
+      'child.workflow.yaml',
+    );
+    const workflow = load(`
+      name: outer
+      steps:
+        - id: sub
+          uses: child.workflow.yaml
+    `);
+    const { dbg, next } = harness();
+    const running = run(workflow, echo(), { inspector: dbg, loadWorkflow: async () => child });
+    const failed = await next();
+    assert.equal(failed.reason, 'exception');
+    assert.equal(failed.point.ref.stepId, 'sub/bad');
+    assert.deepEqual(dbg.lanes.chain(failed.execution).map((e) => e.point.ref.stepId), ['sub/bad', 'sub/fork', 'sub']);
+    dbg.resume(failed.lane.id, 'continue');
+    assert.equal((await running).result.status, 'failed');
+  });
 });
