@@ -21,7 +21,7 @@ import { CancelScope, raceAbort } from './cancel-scope';
 import { decideRetry, stopsAfter, visitLimit } from './decide';
 import { isRetryable, partialOf, retryAfterOf, StepError, toErrorInfo } from './errors';
 import { newRunId } from './ids';
-import type { InspectionPoint } from './inspector';
+import type { InspectionPoint, Inspector } from './inspector';
 import type { RunOptions } from './options';
 import { mockKey, MockRotation } from './request';
 import { StepBodies, type Execution } from './step-bodies';
@@ -160,13 +160,18 @@ export class Runner {
   }
 
   /** Runs one step (its `if`, its `for_each`, its retries) in `frame`. Never throws but for a cancelled run. */
-  async execute(step: Step, frame: Frame): Promise<Outcome> {
+  execute(step: Step, frame: Frame): Promise<Outcome> {
     const key = visitKey(step.id, frame.parent);
     const visit = (this.visits.get(key) ?? 0) + 1;
     this.visits.set(key, visit);
     const ref: StepRef = { stepId: this.externalId(step.id), visit, ...(frame.parent !== undefined ? { parent: frame.parent } : {}) };
     const inspector = this.options.inspector;
+    // Not async itself: without an inspector a step costs no extra promise.
     if (!inspector) return this.executeBody(step, ref, frame, visit);
+    return this.executeInspected(inspector, step, ref, frame, visit);
+  }
+
+  private async executeInspected(inspector: Inspector, step: Step, ref: StepRef, frame: Frame, visit: number): Promise<Outcome> {
     if (inspector.beforeStep) await this.inspect(frame.scope, () => inspector.beforeStep!(this.point(step, ref, frame.vars)));
     const outcome = await this.executeBody(step, ref, frame, visit);
     if (outcome.status === 'failed' && inspector.onStepFailed && !frame.scope.aborted) {
