@@ -5,11 +5,13 @@
  * the same trace store. Stdout carries the protocol only; notes go to stderr.
  */
 import { once } from 'node:events';
+import * as path from 'node:path';
 import { CacheStore, cachingResolver, type CachePolicy } from '../engine/cache';
 import { recordedRun } from '../engine/trace';
 import type { DebugHost } from '../debug/host';
 import { WorkflowDebugSession } from '../debug/session';
 import { parseArgs } from './args';
+import { callLogResolver } from './call-log';
 import { describeFsError } from './errors';
 import { checkFile, loadFromDisk } from './files';
 import type { Io } from './main';
@@ -49,9 +51,14 @@ export function cliDebugHost(io: Io, traces: unknown): DebugHost {
     check: async (file) => checkFile(file),
     loadWorkflow: loadFromDisk,
     async providers(launch) {
-      const providers = await cliProviders({ io, forceMock: launch.mock === true, mockDelayMs: launch.mockDelay });
+      // As `orchestrate run` composes them (execute.ts): the call log for tests, then the cache.
+      let providers = await cliProviders({ io, forceMock: launch.mock === true, mockDelayMs: launch.mockDelay });
+      if (io.env.ORCHESTRATE_MOCK_CALL_LOG) providers = callLogResolver(providers, path.resolve(io.cwd, io.env.ORCHESTRATE_MOCK_CALL_LOG));
       const policy: CachePolicy = launch.cache ?? 'reuse';
-      return cachingResolver(providers, new CacheStore(store.cacheDir, { onWarning: warn }), policy, { onWarning: warn });
+      return cachingResolver(providers, new CacheStore(store.cacheDir, { onWarning: warn }), policy, {
+        onWarning: warn,
+        cacheMock: /^(1|true|yes)$/i.test(io.env.ORCHESTRATE_CACHE_MOCK ?? ''),
+      });
     },
     record: (workflow, text, launch) =>
       recordedRun(workflow, {

@@ -19,6 +19,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   cache?: 'reuse' | 'refresh' | 'off';
   /** `false`: do not record a trace. */
   trace?: boolean;
+  /** Model settings under the workflow's own (`provider`, `name`, `temperature` …): which provider and model steps that name none use. */
+  model?: ModelSettings;
 }
 
 /** A workflow file as read and checked. */

@@ -157,7 +157,7 @@ export class WorkflowDebugSession extends DebugSession {
       inputs: launch.inputs ?? {},
       providers,
       loadWorkflow: this.host.loadWorkflow,
-      defaults: this.host.defaults?.(workflow),
+      defaults: { ...this.host.defaults?.(workflow), ...launch.model },
       ask: this.host.ask?.(workflow),
       control,
       onEvent,
