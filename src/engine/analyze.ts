@@ -4,7 +4,7 @@
  * to nowhere, unreachable steps, and CEL syntax and type errors — each with its
  * location, a stable code and what to write instead.
  */
-import { ExpressionError, compile, references, typeCheck, type ScopeVariable } from './expressions';
+import { ExpressionError, compile, expressionProblems, references, typeCheck, type ScopeVariable } from './expressions';
 import { allSteps, isTerminal, Reachability, topLevelOf } from './graph';
 import { didYouMean, closest } from './suggest';
 import type { Expr, Problem, ProblemCode, SourceRange, Step, Template, TemplateValue, Workflow } from './types';
@@ -174,7 +174,7 @@ class Analyzer {
       compile(expr);
     } catch (error) {
       if (error instanceof ExpressionError) {
-        this.report(expr.range, 'expression-syntax', error.message, context.step);
+        this.report(expr.range, error.code, error.message, context.step);
         return;
       }
       throw error;
@@ -235,6 +235,7 @@ class Analyzer {
       const typeError = typeCheck(expr);
       if (typeError) this.report(expr.range, 'expression-type', `\`${expr.source}\`: ${typeError}`, context.step);
     }
+    for (const problem of expressionProblems(expr)) this.report(offsetRange(expr, problem.start, problem.end), problem.code, problem.message, context.step);
   }
 
   private inScope(variable: ScopeVariable, context: Context): boolean {
