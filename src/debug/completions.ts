@@ -1,6 +1,7 @@
 /** Completion in the Debug Console and Watch: the names in scope, then members of what is before the dot. */
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { fromCel, type Scope } from '../engine/expressions';
+import type { Scope } from '../engine/expressions';
+import { plain } from './scopes';
 import { entries } from './variables';
 
 const FUNCTIONS = ['size', 'has', 'int', 'double', 'string', 'bool', 'type', 'matches', 'contains', 'startsWith', 'endsWith', 'exists', 'all', 'map', 'filter'];
@@ -21,7 +22,7 @@ export function completionsAt(scope: Scope, text: string, column: number): Debug
       ...FUNCTIONS.map((label) => ({ label, type: 'function' as const })),
     ];
   } else {
-    let value: unknown = Object.hasOwn(scope, parts[0]) ? fromCel(scope[parts[0] as keyof Scope]) : undefined;
+    let value: unknown = Object.hasOwn(scope, parts[0]) ? plain(scope[parts[0] as keyof Scope]) : undefined;
     for (const part of parts.slice(1)) value = value !== null && typeof value === 'object' && Object.hasOwn(value, part) ? (value as Record<string, unknown>)[part] : undefined;
     candidates = Array.isArray(value) ? [] : entries(value).map(([label]) => ({ label, type: 'property' as const }));
   }

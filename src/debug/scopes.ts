@@ -22,7 +22,7 @@ export function frameScopes(frame: { stop: Stop; execution: Execution; call: boo
   const here = frame.execution === frame.stop.execution;
   const point = here ? frame.stop.point : frame.execution.point;
   const scopes: FrameScope[] = [{ name: frame.call ? 'Model call' : `Step ${point.ref.stepId}`, container: { value: executionView(point, state, here ? frame.stop : undefined) }, expensive: false }];
-  scopes.push({ name: 'Inputs', container: { value: fromCel(point.scope.inputs) ?? {} }, expensive: false });
+  scopes.push({ name: 'Inputs', container: { value: plain(point.scope.inputs) ?? {} }, expensive: false });
   scopes.push({ name: 'Steps', container: stepsContainer(point), expensive: false });
   const run: Record<string, unknown> = { id: state.runId ?? null, status: state.status, usage: state.totals.usage, cost: state.totals.costUsd ?? null, calls: state.totals.calls, cacheHits: state.totals.cacheHits };
   if (trace) run.trace = trace;
@@ -33,7 +33,7 @@ export function frameScopes(frame: { stop: Stop; execution: Execution; call: boo
 /** `steps.<id>` as expressions see it; `steps.<id>.output` takes a new value (a what-if for the steps after). */
 function stepsContainer(point: InspectionPoint): Container {
   return {
-    value: fromCel(point.scope.steps) ?? {},
+    value: plain(point.scope.steps) ?? {},
     child: (stepId, value) => ({
       value,
       set: (name, output) => {
@@ -56,8 +56,8 @@ function executionView(point: InspectionPoint, state: RunState, stop: Stop | und
   put('visit', ref.visit);
   put('visits', stepOf(state, ref.stepId)?.visits);
   put('attempt', stop?.attempt ?? execution?.attempt);
-  if (point.scope.item !== undefined) put('item', fromCel(point.scope.item));
-  if (point.scope.index !== undefined) put('index', fromCel(point.scope.index));
+  if (point.scope.item !== undefined) put('item', plain(point.scope.item));
+  if (point.scope.index !== undefined) put('index', plain(point.scope.index));
   const call = execution?.call;
   const request = stop?.request ?? call;
   if (request) put('request', { provider: request.provider, model: request.model, params: request.params, messages: request.messages, ...(request.outputSchema ? { outputSchema: request.outputSchema } : {}) });
@@ -74,4 +74,13 @@ function executionView(point: InspectionPoint, state: RunState, stop: Stop | und
   put('error', stop?.error ?? execution?.error);
   if (execution && execution.retries.length > 0) put('retries', execution.retries);
   return { ...view };
+}
+
+/** A CEL value as data to show; what JSON cannot hold (Infinity, NaN) shows as its text. */
+export function plain(value: unknown): unknown {
+  try {
+    return fromCel(value);
+  } catch {
+    return String(value);
+  }
 }

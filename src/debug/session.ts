@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Breakpoint, DebugSession, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { formatProblem, hasErrors, RunControl } from '../engine';
-import { evaluate, fromCel } from '../engine/expressions';
+import { evaluate } from '../engine/expressions';
 import { RunStateBuilder } from '../engine/state/reduce';
 import { initialRunState } from '../engine/state/run-state';
 import { stepInfosOf, succeededResults } from '../engine/state/selectors';
@@ -19,7 +19,7 @@ import { completionsAt } from './completions';
 import { expressionAt } from './expressions';
 import type { DebugHost, LaunchArguments } from './host';
 import type { Execution } from './lanes';
-import { frameScopes } from './scopes';
+import { frameScopes, plain } from './scopes';
 import { preview, VariableStore } from './variables';
 import { EXCEPTION_FILTERS, WorkflowDebugger, type Stop } from './workflow-debugger';
 
@@ -349,7 +349,7 @@ export class WorkflowDebugSession extends DebugSession {
 }
 
 function summary(result: RunResult): string {
-  const outputs = Object.entries(result.outputs).map(([name, value]) => `  ${name}: ${preview(fromCel(value), 400)}`);
+  const outputs = Object.entries(result.outputs).map(([name, value]) => `  ${name}: ${preview(plain(value), 400)}`);
   switch (result.status) {
     case 'succeeded':
       return `run ${result.runId} succeeded${outputs.length ? `\n${outputs.join('\n')}` : ''}`;

@@ -270,8 +270,9 @@ export class Runner {
       workflow: this.workflow,
       scope: this.scope(vars),
       setStepOutput: (stepId, output) => {
-        if (!this.workflow.stepsById.has(stepId) || !Object.hasOwn(this.celSteps, stepId)) return false;
-        this.celSteps[stepId] = { ...(this.celSteps[stepId] as Record<string, unknown>), output: toCel(output) };
+        const current = this.celSteps.get(stepId);
+        if (!this.workflow.stepsById.has(stepId) || !(current instanceof Map)) return false;
+        this.celSteps.set(stepId, celMap([...current, ['output', toCel(output)]]));
         return true;
       },
     };

@@ -31,14 +31,14 @@ const WORKFLOW = `
   name: hostile
   model: { provider: scripted }
   steps:
-    - id: valueOf
+    - id: constructor
       set: first
     - id: toString
       for_each: "[1, 2]"
       concurrency: 2
       prompt: "{{ item }}"
     - id: hasOwnProperty
-      set: "{{ steps.valueOf.output }}"
+      set: "{{ steps.constructor.output }}"
 `;
 
 describe('the workflow debugger', () => {
@@ -49,7 +49,7 @@ describe('the workflow debugger', () => {
     const running = run(workflow, echo(), { inspector: dbg });
     const paused = await next();
     assert.equal(paused.reason, 'pause');
-    assert.equal(paused.point.ref.stepId, 'valueOf');
+    assert.equal(paused.point.ref.stepId, 'constructor');
     dbg.resume(paused.lane.id, 'next');
     const over = await next();
     assert.equal(over.point.ref.stepId, 'toString');
@@ -57,7 +57,7 @@ describe('the workflow debugger', () => {
     dbg.resume(over.lane.id, 'next');
     const after = await next();
     assert.equal(after.point.ref.stepId, 'hasOwnProperty');
-    assert.equal(after.point.setStepOutput('valueOf', 'changed'), true);
+    assert.equal(after.point.setStepOutput('constructor', 'changed'), true);
     dbg.resume(after.lane.id, 'continue');
     const { result } = await running;
     assert.equal(result.status, 'succeeded');
