@@ -23,6 +23,13 @@ export function registerDebugging(context: vscode.ExtensionContext, runs: Workfl
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, factory),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new WorkflowConfigurations(documents)),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new WorkflowConfigurations(documents), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    // Hovering `steps.draft.output` in a stopped session shows its value, not just the word's.
+    vscode.languages.registerEvaluatableExpressionProvider(documents.selector, {
+      provideEvaluatableExpression(document, position) {
+        const range = document.getWordRangeAtPosition(position, /[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*/);
+        return range ? new vscode.EvaluatableExpression(range) : undefined;
+      },
+    }),
     vscode.commands.registerCommand('orchestrate.workflow.debug', async (uri?: vscode.Uri) => {
       const file = uri ?? vscode.window.activeTextEditor?.document.uri;
       if (!file) return false;
