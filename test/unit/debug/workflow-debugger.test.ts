@@ -124,4 +124,42 @@ describe('the workflow debugger', () => {
     dbg.resume(failed.lane.id, 'continue');
     assert.equal((await running).result.status, 'failed');
   });
+
+  test('step out of a sub-workflow lands on the next step of the workflow that uses it', async () => {
+    const child = load(
+      `
+      name: child
+      steps:
+        - id: one
+          set: 1
+        - id: two
+          set: 2
+    `,
+      'child.workflow.yaml',
+    );
+    const workflow = load(`
+      name: outer
+      steps:
+        - id: sub
+          uses: child.workflow.yaml
+        - id: after
+          set: done
+    `);
+    const { dbg, next } = harness();
+    dbg.stopAtFirstStep('entry');
+    const running = run(workflow, echo(), { inspector: dbg, loadWorkflow: async () => child });
+    const entry = await next();
+    assert.equal(entry.point.ref.stepId, 'sub');
+    dbg.resume(entry.lane.id, 'in');
+    const inner = await next();
+    assert.equal(inner.point.ref.stepId, 'sub/one');
+    assert.equal(inner.point.workflow.name, 'child');
+    dbg.resume(inner.lane.id, 'next');
+    assert.equal((await next()).point.ref.stepId, 'sub/two');
+    dbg.resume(inner.lane.id, 'out');
+    const out = await next();
+    assert.equal(out.point.ref.stepId, 'after');
+    dbg.resume(out.lane.id, 'continue');
+    assert.equal((await running).result.status, 'succeeded');
+  });
 });
