@@ -21,8 +21,8 @@ export function registerDebugging(context: vscode.ExtensionContext, runs: Workfl
   };
   return [
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, factory),
-    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new WorkflowConfigurations(documents)),
-    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new WorkflowConfigurations(documents), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new WorkflowConfigurations(documents, false)),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new WorkflowConfigurations(documents, true), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     // Hovering `steps.draft.output` in a stopped session shows its value, not just the word's.
     vscode.languages.registerEvaluatableExpressionProvider(documents.selector, {
       provideEvaluatableExpression(document, position) {
@@ -44,11 +44,16 @@ export function launchFor(file: vscode.Uri, extra: Partial<LaunchArguments> = {}
 }
 
 class WorkflowConfigurations implements vscode.DebugConfigurationProvider {
-  constructor(private readonly documents: WorkflowDocuments) {}
+  /** `dynamic`: F5's list, which offers only the workflows open now; otherwise a new launch.json's first entry. */
+  constructor(
+    private readonly documents: WorkflowDocuments,
+    private readonly dynamic: boolean,
+  ) {}
 
   /** F5's list (dynamic) and a new launch.json (initial): the open workflow files. */
   provideDebugConfigurations(): vscode.DebugConfiguration[] {
     const open = vscode.window.visibleTextEditors.map((editor) => editor.document).filter((document) => this.documents.isWorkflow(document) && document.uri.scheme === 'file');
+    if (open.length === 0 && this.dynamic) return [];
     if (open.length === 0) return [{ type: DEBUG_TYPE, request: 'launch', name: 'Debug workflow', workflow: '${file}', stopOnEntry: false }];
     return open.map((document) => launchFor(document.uri));
   }
