@@ -204,7 +204,7 @@ export class WorkflowDebugSession extends DebugSession {
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const frame = this.frames.get(args.frameId);
     const state = this.run?.builder.state;
-    response.body = { scopes: frame && state ? frameScopes(frame, state, this.run?.trace).map((s) => new Scope(s.name, this.variables.reference(s.container) || this.variables.reference({ value: { '(empty)': null } }), s.expensive)) : [] };
+    response.body = { scopes: frame && state ? frameScopes(frame, state, this.run?.trace).map((s) => new Scope(s.name, this.variables.scope(s.container), s.expensive)) : [] };
     this.sendResponse(response);
   }
 
@@ -264,6 +264,7 @@ export class WorkflowDebugSession extends DebugSession {
   protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
     this.debugger.resumeAll();
     this.frames.reset();
+    this.variables.reset();
     response.body = { allThreadsContinued: true };
     this.sendResponse(response);
   }

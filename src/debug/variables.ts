@@ -22,6 +22,11 @@ export class VariableStore {
     return expandable(container.value) ? this.handles.create(container) : 0;
   }
 
+  /** A scope's reference: always one, so an empty scope opens to nothing rather than looking like a value. */
+  scope(container: Container): number {
+    return this.handles.create(container);
+  }
+
   get(reference: number): Container | undefined {
     return this.handles.get(reference);
   }
