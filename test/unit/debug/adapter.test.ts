@@ -270,4 +270,10 @@ describe('orchestrate debug-adapter', () => {
     assert.equal(events.at(-1)?.type, 'run.cancelled');
     assert.ok(events.some((e) => e.type === 'step.failed' && e.stepId === 'call'), 'the call in flight is cancelled');
   });
+
+  test('a workflow with problems does not launch: the error lists them as file:line:col', async () => {
+    writeFileSync(main, MAIN.replace('{{ inputs.topic }}', '{{ inputs.topik }}'));
+    await Promise.all([dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()), assert.rejects(dc.launch({ workflow: main, mock: true, trace: false }), /main\.workflow\.yaml:\d+:\d+: .*topik/)]);
+    await assert.rejects(dc.launch({ workflow: path.join(dir, 'missing.workflow.yaml'), mock: true }), /missing\.workflow\.yaml/);
+  });
 });
