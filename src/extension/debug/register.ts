@@ -17,7 +17,11 @@ export const DEBUG_TYPE = 'orchestrate';
 export function registerDebugging(context: vscode.ExtensionContext, runs: WorkflowRunManager, documents: WorkflowDocuments, log: vscode.LogOutputChannel): vscode.Disposable[] {
   const host = editorDebugHost(context, runs, log);
   const factory: vscode.DebugAdapterDescriptorFactory = {
-    createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new WorkflowDebugSession(host) as unknown as vscode.DebugAdapter),
+    createDebugAdapterDescriptor: () => {
+      // Also here, not only in resolveDebugConfiguration: a launch can come from another extension's API call.
+      if (!vscode.workspace.isTrusted) throw new Error(RESTRICTED_MESSAGE);
+      return new vscode.DebugAdapterInlineImplementation(new WorkflowDebugSession(host) as unknown as vscode.DebugAdapter);
+    },
   };
   return [
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, factory),
