@@ -13,7 +13,7 @@ import { evaluate } from '../engine/expressions';
 import { RunStateBuilder } from '../engine/state/reduce';
 import { initialRunState } from '../engine/state/run-state';
 import { stepInfosOf, succeededResults } from '../engine/state/selectors';
-import type { RunEvent, RunResult, Workflow } from '../engine/types';
+import type { ErrorInfo, RunEvent, RunResult, Workflow } from '../engine/types';
 import { placeBreakpoints } from './breakpoints';
 import { completionsAt } from './completions';
 import { expressionAt } from './expressions';
@@ -361,8 +361,9 @@ function summary(result: RunResult): string {
   }
 }
 
-function causes(error: DebugProtocol.ExceptionDetails | { message: string; cause?: unknown }): string {
+/** The chain of causes under an error, one per line, for the exception widget. */
+function causes(error: ErrorInfo): string {
   const lines: string[] = [];
-  for (let at = (error as { cause?: { message: string; cause?: unknown } }).cause; at; at = at.cause as typeof at) lines.push(`caused by: ${at.message}`);
+  for (let at = error.cause; at; at = at.cause) lines.push(`caused by: ${at.message}`);
   return lines.join('\n');
 }
