@@ -342,11 +342,6 @@ export class WorkflowDebugSession extends DebugSession {
   private anyStop(): Stop | undefined {
     return this.debugger.stops()[0];
   }
-
-  /** Where the debug session's values come from, for a test or the editor that wants the run's state. */
-  get runState() {
-    return this.run?.builder.state;
-  }
 }
 
 function summary(result: RunResult): string {
