@@ -2,6 +2,7 @@
  * `orchestrate`: validate and run workflows headless — in a terminal, in CI, with
  * the mock provider when no key is set.
  */
+import { debugAdapterCommand } from './debug-adapter';
 import { mcpCommand } from './mcp';
 import { importCommand } from './import';
 import { mergeCommand, mergeDriverCommand } from './merge';
@@ -52,6 +53,7 @@ export const COMMANDS: Record<string, Command> = {
   'merge-driver': mergeDriverCommand,
   import: importCommand,
   new: newCommand,
+  'debug-adapter': debugAdapterCommand,
 };
 
 const HELP = `orchestrate — run multi-step LLM workflows defined in YAML

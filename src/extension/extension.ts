@@ -4,6 +4,7 @@ import { registerRunCommands } from './commands/run-commands';
 import { registerSetupCommands } from './commands/setup-commands';
 import { registerValidateCommand } from './commands/validate-command';
 import { registerContextKeys } from './context-keys';
+import { registerDebugging } from './debug/register';
 import { WorkflowCodeLens } from './editor/code-lens';
 import { WorkflowDiagnostics } from './editor/diagnostics';
 import { WorkflowDocuments } from './editor/documents';
@@ -56,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): OrchestrateApi {
     ...registerRunCommands({ runs, documents, log }),
     ...registerSetupCommands(context, log),
     ...registerAuthoring(context, documents, log),
+    ...registerDebugging(context, runs, documents, log),
   );
   // The panel and the runs view own their registrations (they add them to
   // context.subscriptions); they show sessions and start runs only through `runs`.

@@ -27,6 +27,8 @@ const SUITES: SuiteFile[] = [
   { file: 'restricted.test.ts', load: () => import('./suite/restricted.test.js') },
   { file: 'editor.test.ts', load: () => import('./suite/editor.test.js') },
   { file: 'editor-restricted.test.ts', load: () => import('./suite/editor-restricted.test.js') },
+  { file: 'debug.test.ts', load: () => import('./suite/debug.test.js') },
+  { file: 'debug-restricted.test.ts', load: () => import('./suite/debug-restricted.test.js') },
 ];
 
 /** Marks the test log so launchers can tell it from the workbench's own log lines. */

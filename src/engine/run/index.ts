@@ -4,6 +4,7 @@ import type { RunOptions } from './options';
 import { Runner } from './runner';
 
 export type { RunOptions, Restorer, RestoredStep } from './options';
+export type { Inspector, InspectionPoint } from './inspector';
 export { newRunId } from './ids';
 export { toErrorInfo } from './errors';
 export { decideRetry, visitLimit, stopsAfter } from './decide';

@@ -2,6 +2,7 @@
 import type { RunControl } from '../control';
 import type { Asker, Clock, ModelCallRecord, ModelSettings, ProviderResolver, RunEvent, StepRef, StepResult, WorkflowLoader } from '../types';
 import type { CancelScope } from './cancel-scope';
+import type { Inspector } from './inspector';
 import type { UnstampedEvent } from './runner';
 
 /** A finished step execution taken from an earlier run instead of executing it. */
@@ -47,6 +48,8 @@ export interface RunOptions {
   parentScope?: CancelScope;
   /** Set for a sub-workflow's run: how its executions are named and reported in the run that started it. */
   nesting?: Nesting;
+  /** A debugger's hold on the run: awaited before steps and model calls, after failures (see inspector.ts). */
+  inspector?: Inspector;
 }
 
 /**
@@ -74,6 +77,7 @@ export function childOptions(parent: RunOptions, child: { inputs: Record<string,
     ask: parent.ask,
     loadWorkflow: parent.loadWorkflow,
     defaults: parent.defaults,
+    inspector: parent.inspector,
     depth: (parent.depth ?? 0) + 1,
     ...child,
   };

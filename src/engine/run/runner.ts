@@ -17,10 +17,11 @@ import { stepInfosOf, stepResults } from '../state/selectors';
 import { RunStateBuilder } from '../state/reduce';
 import { initialRunState } from '../state/run-state';
 import { TRACE_SCHEMA_VERSION, type ErrorInfo, type RunEvent, type RunResult, type Step, type StepRef, type StepResult, type Usage, type Workflow } from '../types';
-import { CancelScope } from './cancel-scope';
+import { CancelScope, raceAbort } from './cancel-scope';
 import { decideRetry, stopsAfter, visitLimit } from './decide';
 import { isRetryable, partialOf, retryAfterOf, StepError, toErrorInfo } from './errors';
 import { newRunId } from './ids';
+import type { InspectionPoint, Inspector } from './inspector';
 import type { RunOptions } from './options';
 import { mockKey, MockRotation } from './request';
 import { StepBodies, type Execution } from './step-bodies';
@@ -162,11 +163,28 @@ export class Runner {
   }
 
   /** Runs one step (its `if`, its `for_each`, its retries) in `frame`. Never throws but for a cancelled run. */
-  async execute(step: Step, frame: Frame): Promise<Outcome> {
+  execute(step: Step, frame: Frame): Promise<Outcome> {
     const key = visitKey(step.id, frame.parent);
     const visit = (this.visits.get(key) ?? 0) + 1;
     this.visits.set(key, visit);
     const ref: StepRef = { stepId: this.externalId(step.id), visit, ...(frame.parent !== undefined ? { parent: frame.parent } : {}) };
+    const inspector = this.options.inspector;
+    // Not async itself: without an inspector a step costs no extra promise.
+    if (!inspector) return this.executeBody(step, ref, frame, visit);
+    return this.executeInspected(inspector, step, ref, frame, visit);
+  }
+
+  private async executeInspected(inspector: Inspector, step: Step, ref: StepRef, frame: Frame, visit: number): Promise<Outcome> {
+    if (inspector.beforeStep) await this.inspect(frame.scope, () => inspector.beforeStep!(this.point(step, ref, frame.vars)));
+    const outcome = await this.executeBody(step, ref, frame, visit);
+    if (outcome.status === 'failed' && inspector.onStepFailed && !frame.scope.aborted) {
+      const error = outcome.error;
+      await this.inspect(frame.scope, () => inspector.onStepFailed!({ ...this.point(step, ref, frame.vars), error }));
+    }
+    return outcome;
+  }
+
+  private async executeBody(step: Step, ref: StepRef, frame: Frame, visit: number): Promise<Outcome> {
     if (step.if) {
       let run: boolean;
       try {
@@ -210,9 +228,18 @@ export class Runner {
         }
         const failure = error instanceof StepError ? error : new StepError(toErrorInfo(error, step.id), isRetryable(error), undefined, partialOf(error), retryAfterOf(error));
         this.countUsage(failure.call);
+        const inspector = this.options.inspector;
+        if (inspector?.onCheckFailed && execution && failure.info.code === 'check') {
+          const output = execution.output;
+          await this.inspect(frame.scope, () => inspector.onCheckFailed!({ ...this.point(step, ref, frame.vars), attempt, output, error: failure.info }));
+        }
         const decision = decideRetry(step, attempt, failure);
         if (decision.type === 'retry') {
           this.emit({ type: 'step.retrying', ...ref, attempt, error: failure.info, delayMs: decision.delayMs, call: failure.call, partialOutput: failure.partialOutput });
+          if (inspector?.onRetry) {
+            const { delayMs } = decision;
+            await this.inspect(frame.scope, () => inspector.onRetry!({ ...this.point(step, ref, frame.vars), attempt, error: failure.info, delayMs }));
+          }
           await this.clock.sleep(decision.delayMs, frame.scope.signal).catch(() => undefined);
           continue;
         }
@@ -231,6 +258,36 @@ export class Runner {
     if (!passed) {
       throw new StepError({ code: 'check', stepId: step.id, message: `\`check: ${step.check!.source}\` is false for the output ${describe(execution.output)}`, range: step.check!.range }, true, execution.call);
     }
+  }
+
+  // ─── Inspection (a debugger) ──────────────────────────────────────────────
+
+  /** What an inspector's hook is told: built only when there is an inspector. */
+  point(step: Step, ref: StepRef, vars: Scope): InspectionPoint {
+    return {
+      ref,
+      step,
+      workflow: this.workflow,
+      scope: this.scope(vars),
+      setStepOutput: (stepId, output) => {
+        const current = this.celSteps.get(stepId);
+        if (!this.workflow.stepsById.has(stepId) || !(current instanceof Map)) return false;
+        this.celSteps.set(stepId, celMap([...current, ['output', toCel(output)]]));
+        return true;
+      },
+    };
+  }
+
+  /** Awaits a hook; a cancelled run stops waiting at once and goes on as cancelled. */
+  async inspect(scope: CancelScope, hook: () => Promise<void> | void): Promise<void> {
+    this.throwIfCancelled(scope);
+    const waiting = hook();
+    if (waiting) {
+      await raceAbort(Promise.resolve(waiting), scope.signal).catch((error: unknown) => {
+        if (!scope.aborted) throw error;
+      });
+    }
+    this.throwIfCancelled(scope);
   }
 
   // ─── Results and events ────────────────────────────────────────────────────

@@ -8,7 +8,7 @@ import { coerce } from '../inputs';
 import { validateReply } from '../providers/structured';
 import { refKey } from '../state/run-state';
 import type { InputStep, ModelCallRecord, ModelRequestRecord, ParallelStep, PromptStep, Provider, Step, StepRef, Workflow, WorkflowStep } from '../types';
-import type { CancelScope } from './cancel-scope';
+import { raceAbort, type CancelScope } from './cancel-scope';
 import { partialOf, isRetryable, retryAfterOf, StepError, toErrorInfo } from './errors';
 import { childOptions } from './options';
 import { mockKey, prepareRequest } from './request';
@@ -114,7 +114,10 @@ export class StepBodies {
     const worker = async () => {
       while (next < list.length && !frame.scope.aborted) {
         const index = next++;
-        const outcome = await runner.attempts(step, { ...ref, index }, itemFrame(index));
+        const item = itemFrame(index);
+        const inspector = runner.options.inspector;
+        if (inspector?.beforeStep) await runner.inspect(item.scope, () => inspector.beforeStep!(runner.point(step, { ...ref, index }, item.vars)));
+        const outcome = await runner.attempts(step, { ...ref, index }, item);
         if (outcome.status === 'failed') failures.push({ index, error: outcome.error });
         else outputs[index] = outcome.output;
       }
@@ -135,6 +138,11 @@ export class StepBodies {
     const { provider: providerName, model, params, messages } = request;
     const provider = runner.options.providers.resolve(providerName);
     const started = runner.clock.now();
+    const inspector = runner.options.inspector;
+    if (inspector?.beforeModelCall) {
+      const point = { ...runner.point(step, ref, {}), scope, attempt, request };
+      await raceAbort(Promise.resolve(inspector.beforeModelCall(point)), signal);
+    }
     const call: ModelCallRecord = { provider: provider.id, model, params, messages, outputSchema: step.outputSchema, latencyMs: 0 };
     let response;
     try {

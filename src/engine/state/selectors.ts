@@ -3,7 +3,7 @@
  * read adds a selector here rather than folding events itself.
  */
 import { allSteps } from '../graph';
-import type { StepResult, Workflow } from '../types';
+import type { StepRef, StepResult, Workflow } from '../types';
 import { isActive, refKey, type AttemptState, type ExecutionState, type RunState, type StepInfo, type StepState } from './run-state';
 
 /** What the workflow says of each step, nested ones after their parent, in file order. */
@@ -108,4 +108,12 @@ export function executionRows(state: RunState): ExecutionRow[] {
 /** The step the run is at: the first one in flight. */
 export function activeStepIds(state: RunState): string[] {
   return state.order.filter((id) => isActive(state.steps[id].status));
+}
+
+/** One execution or `for_each` item by its `StepRef` (a debugger's frame), or undefined before it started. */
+export function executionAt(state: RunState, ref: StepRef): AttemptState | undefined {
+  const step = stepOf(state, ref.stepId);
+  const execution = step?.executions.find((e) => e.visit === ref.visit && e.parent === ref.parent);
+  if (!execution || ref.index === undefined) return execution;
+  return execution.items.find((item) => item.index === ref.index);
 }
