@@ -9,6 +9,7 @@ import { newCommand } from './new';
 import { resumeCommand } from './resume';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
+import { testCommand } from './test';
 import { traceCommand } from './trace';
 import { validateCommand } from './validate';
 import { UsageError, wantsJson } from './args';
@@ -43,6 +44,7 @@ export const COMMANDS: Record<string, Command> = {
   resume: resumeCommand,
   runs: runsCommand,
   trace: traceCommand,
+  test: testCommand,
   mcp: mcpCommand,
   merge: mergeCommand,
   'merge-driver': mergeDriverCommand,

@@ -108,3 +108,24 @@ export function rowInputs(workflow: Workflow, row: Record<string, unknown>, colu
   }
   return { ...inputs };
 }
+
+/**
+ * About how many rows a file holds, for an ETA: its lines (less a CSV's header), read
+ * in chunks without parsing. A quoted CSV value across lines makes it an overcount.
+ */
+export async function estimateRows(file: string): Promise<number> {
+  const lower = file.toLowerCase();
+  if (!lower.endsWith('.jsonl') && !lower.endsWith('.ndjson') && !lower.endsWith('.csv')) {
+    let count = 0;
+    for await (const row of readRows(file)) count = row.index + 1;
+    return count;
+  }
+  let lines = 0;
+  let last = 10;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+    last = chunk[chunk.length - 1];
+  }
+  if (last !== 10) lines++;
+  return Math.max(0, lower.endsWith('.csv') ? lines - 1 : lines);
+}

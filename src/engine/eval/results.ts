@@ -99,6 +99,6 @@ export class SummaryBuilder {
   }
 
   summary(): EvalSummary {
-    return { ...this.totals, cases: [...this.byCase.values()] };
+    return { ...this.totals, cases: [...this.byCase.values()].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.case.localeCompare(b.case)) };
   }
 }
