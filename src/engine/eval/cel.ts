@@ -37,9 +37,9 @@ export function compileExpectation(source: string): ParseResult {
 export function expectationSyntaxError(source: string): string | undefined {
   try {
     const checked = compileExpectation(source).check();
-    return checked.valid ? undefined : firstLine(checked.error);
+    return checked.valid ? undefined : plain(firstLine(checked.error));
   } catch (error) {
-    return firstLine(error);
+    return plain(firstLine(error));
   }
 }
 
@@ -88,6 +88,16 @@ export function renderExpected(value: unknown, scope: ExpectationScope): unknown
   if (error) throw new Error(error.message);
   if (parts.length === 1 && parts[0].expr) return evaluateExpectation(parts[0].expr, scope);
   return parts.map((part) => (part.text !== undefined ? part.text : stringify(evaluateExpectation(part.expr!, scope)))).join('');
+}
+
+/** cel-js's words in an author's: what is missing or unknown, not the parser's token names. */
+function plain(message: string): string {
+  return message
+    .replace(/^Unexpected token: EOF$/, 'it ends too early; something is missing at the end')
+    .replace(/^Unexpected token: (\w+)$/, (_, token: string) => `${token.toLowerCase()} is not expected here`)
+    .replace(/^Unknown variable: (\S+)$/, (_, name: string) => `there is no \`${name}\` here`)
+    .replace(/^no such overload: (\S+) (\S+) (\S+)$/, (_, l: string, op: string, r: string) => `\`${op}\` does not work on ${l} and ${r}`)
+    .replace(/^found no matching overload for '(.+)'$/, (_, call: string) => `there is no \`${call}\`; check the function's name and the types of its arguments`);
 }
 
 function firstLine(error: unknown): string {

@@ -46,6 +46,7 @@ export function parseTests(text: string, file: string, workflow?: Workflow): Tes
     names.add(entry.name);
     suite.entries.push(entry);
   }
+  suite.problems.sort((a, b) => a.range.offset - b.range.offset || a.code.localeCompare(b.code));
   return suite;
 }
 
@@ -120,7 +121,7 @@ class TestReader {
       if (isScalar(column) && (typeof column.value === 'string' || typeof column.value === 'number')) setEntry(columns, name, String(column.value));
       else this.problem(column ?? (pair.key as Node), 'test-shape', `the column for input \`${name}\` is a column name (text)`);
     }
-    return columns;
+    return { ...columns };
   }
 
   private checkInput(name: string, at: Node): boolean {
@@ -215,7 +216,8 @@ class TestReader {
         try {
           new Ajv({ strict: false }).compile(plain);
         } catch (error) {
-          return this.fail(value, 'test-schema', `this is not a JSON Schema ajv can use: ${(error as Error).message.split('\n')[0]}`);
+          const at = /data(\/[^ ]*)/.exec((error as Error).message)?.[1]?.slice(1).replace(/\//g, '.');
+          return this.fail(value, 'test-schema', `this is not a valid JSON Schema${at ? `: check \`${at}\`` : ''} (see json-schema.org for the keywords)`);
         }
         return { kind, subject, schema: plain as Record<string, unknown> };
       }
