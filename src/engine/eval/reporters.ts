@@ -42,7 +42,7 @@ function junit({ results, summary }: EvalReport): string {
     lines.push(`  <testsuite name="${xml(cases[0].workflow)}" file="${xml(file)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(time)}">`);
     for (const result of cases) {
       const attrs = `name="${xml(caseRunName(result, repeats))}" classname="${xml(`${cases[0].workflow}`)}" file="${xml(file)}"${result.line ? ` line="${result.line}"` : ''} time="${seconds(result.durationMs)}"`;
-      const out = `<system-out>${xml(`run ${result.runId}${result.trace ? `\ntrace ${result.trace}` : ''}\ntokens ${result.tokens}, cost $${result.costUsd.toFixed(4)}`)}</system-out>`;
+      const out = `<system-out>${xmlText(`run ${result.runId}${result.trace ? `\ntrace ${result.trace}` : ''}\ntokens ${result.tokens}, cost $${result.costUsd.toFixed(4)}`)}</system-out>`;
       if (result.passed) {
         lines.push(`    <testcase ${attrs}>${out}</testcase>`);
         continue;
@@ -51,7 +51,7 @@ function junit({ results, summary }: EvalReport): string {
       const message = failed.map((e) => e.message ?? e.label).join('; ');
       const details = failed.map((e) => [`${e.label}: ${e.message ?? 'failed'}`, e.expected !== undefined ? `expected:\n${e.expected}` : '', e.actual !== undefined ? `actual:\n${e.actual}` : '', e.reasoning ? `judge: ${e.reasoning}` : ''].filter(Boolean).join('\n')).join('\n\n');
       lines.push(`    <testcase ${attrs}>`);
-      lines.push(`      <failure message="${xml(message)}" type="expectation">${xml(details)}</failure>`);
+      lines.push(`      <failure message="${xml(message)}" type="expectation">${xmlText(details)}</failure>`);
       lines.push(`      ${out}`);
       lines.push('    </testcase>');
     }
@@ -61,18 +61,18 @@ function junit({ results, summary }: EvalReport): string {
   return lines.join('\n') + '\n';
 }
 
-/** Text safe in XML content and attributes: escaped, and without the characters XML 1.0 cannot hold. */
+/** Text safe in an XML attribute: escaped (line breaks too), without the characters XML 1.0 cannot hold. */
 export function xml(text: string): string {
+  return xmlText(text).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+}
+
+/** Text safe in XML element content: line breaks stay as they are. */
+export function xmlText(text: string): string {
   return text
     .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/\n/g, '&#10;')
-    .replace(/\r/g, '&#13;')
-    .replace(/\t/g, '&#9;');
+    .replace(/>/g, '&gt;');
 }
 
 function markdown({ id, summary, results }: EvalReport): string {
