@@ -27,6 +27,7 @@ const SUITES: SuiteFile[] = [
   { file: 'restricted.test.ts', load: () => import('./suite/restricted.test.js') },
   { file: 'editor.test.ts', load: () => import('./suite/editor.test.js') },
   { file: 'editor-restricted.test.ts', load: () => import('./suite/editor-restricted.test.js') },
+  { file: 'testing.test.ts', load: () => import('./suite/testing.test.js') },
 ];
 
 /** Marks the test log so launchers can tell it from the workbench's own log lines. */

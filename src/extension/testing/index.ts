@@ -13,6 +13,13 @@ export interface WorkflowTesting extends vscode.Disposable {
   readonly controller: vscode.TestController;
   /** Resolves once every workflow file in the workspace has been read into the tree. */
   readonly ready: Promise<void>;
+  /** Reads a workflow file into the tree again (the watcher does this on its own). */
+  refresh(uri: vscode.Uri): Promise<void>;
+  /** Runs items as the Run profile does; resolves when they are done. */
+  run(items: readonly vscode.TestItem[]): Promise<void>;
+  /** How each item's last run ended, and its trace. */
+  readonly outcomes: TestRunner['outcomes'];
+  readonly traces: TestRunner['traces'];
 }
 
 export function registerTesting(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): WorkflowTesting {
@@ -59,7 +66,15 @@ export function registerTesting(context: vscode.ExtensionContext, log: vscode.Lo
   );
   const registration = vscode.Disposable.from(...disposables);
   context.subscriptions.push(registration);
-  return { controller, ready: ready.then(() => undefined), dispose: () => registration.dispose() };
+  return {
+    controller,
+    ready: ready.then(() => undefined),
+    refresh: (uri) => tree.refreshFile(uri),
+    run: (items) => runner.run(new vscode.TestRunRequest(items), new vscode.CancellationTokenSource().token),
+    outcomes: runner.outcomes,
+    traces: runner.traces,
+    dispose: () => registration.dispose(),
+  };
 }
 
 /** The test item a menu passes: the item itself (`testing/item/context`) or `{ test }` (`testing/message/context`). */

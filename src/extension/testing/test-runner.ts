@@ -20,6 +20,8 @@ export const CASE_MESSAGE_CONTEXT = 'orchestrateCaseRun';
 export class TestRunner {
   /** Test item id → the trace of its last run. */
   readonly traces = new Map<string, string>();
+  /** Test item id → how its last run ended (for the integration tests: the Testing API has no read of results). */
+  readonly outcomes = new Map<string, { passed: boolean; messages: vscode.TestMessage[] }>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -100,6 +102,7 @@ export class TestRunner {
           aggregate[result.passed ? 'passed' : 'failed']++;
           aggregate.durationMs += result.durationMs;
           if (target && target !== item) {
+            this.outcomes.set(target.id, { passed: result.passed, messages });
             if (result.passed) run.passed(target, result.durationMs);
             else run.failed(target, messages, result.durationMs);
           }
@@ -110,8 +113,9 @@ export class TestRunner {
       run.errored(item, new vscode.TestMessage((error as Error).message));
       return;
     }
-    if (signal.aborted) run.skipped(item);
-    else if (aggregate.failed === 0) run.passed(item, aggregate.durationMs);
+    if (signal.aborted) return run.skipped(item);
+    this.outcomes.set(item.id, { passed: aggregate.failed === 0, messages: aggregate.messages });
+    if (aggregate.failed === 0) run.passed(item, aggregate.durationMs);
     else run.failed(item, aggregate.messages.slice(0, 50), aggregate.durationMs);
   }
 
