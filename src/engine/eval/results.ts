@@ -23,7 +23,7 @@ export interface EvalHeader {
 
 export interface CaseResult extends CaseOutcome {
   type: 'case';
-  /** `file#case#row#repeat`: one case run's identity across resumes and compares. */
+  /** `[file, case, row, repeat]` as JSON: one case run's identity across resumes and compares. */
   key: string;
   file: string;
   workflow: string;
@@ -69,8 +69,9 @@ export interface EvalSummary {
   cases: CaseSummary[];
 }
 
+/** JSON of the parts, so no case name can make two case runs share a key. */
 export function caseKey(file: string, caseName: string, row: number | undefined, repeat: number): string {
-  return `${file}#${caseName}#${row ?? ''}#${repeat}`;
+  return JSON.stringify([file, caseName, row ?? null, repeat]);
 }
 
 /** Sums results as they come, in constant memory per case (not per row). */

@@ -6,7 +6,7 @@ import { report, SummaryBuilder, type CaseResult } from '../../../src/engine/eva
 
 function result(name: string, message: string, passed: boolean): CaseResult {
   return {
-    type: 'case', key: `f#${name}##1`, file: 'f.workflow.yaml', workflow: `W ${name}`, case: name, line: 3, repeat: 1, inputs: {},
+    type: 'case', key: JSON.stringify(['f', name, null, 1]), file: 'f.workflow.yaml', workflow: `W ${name}`, case: name, line: 3, repeat: 1, inputs: {},
     passed, runId: 'r', status: 'succeeded', outputs: { x: message }, path: [], tokens: 1, costUsd: 0, durationMs: 5, cachedCalls: 0, calls: 1,
     expectations: passed ? [] : [{ label: 'equals', kind: 'equals', passed: false, message, expected: message, actual: `${message}!`, line: 4 }],
   };
