@@ -129,6 +129,7 @@ export const testCommand = {
     }
 
     const suites = header.files.map((file) => loadSuite(file, io));
+    for (const suite of suites) if (suite.entries.length === 0 && !header.data) io.err(`note: ${suite.file} has no \`tests:\`; add some (see docs/evaluation.md) or pass --data FILE\n`);
     const plan: EvalPlan = { suites, repeat: header.repeat, ...(header.filter ? { filter: header.filter } : {}), ...(header.data ? { data: { file: header.data, columns: header.columns ?? {} } } : {}) };
     const recording = options.trace !== false;
     const providers = await evalProviders(io, options, header.mock, root, policy as CachePolicy);
