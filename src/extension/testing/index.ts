@@ -9,6 +9,9 @@ import { TestTree } from './test-tree';
 
 export const TEST_CONTROLLER_ID = 'orchestrate';
 
+/** How long typing must pause before a workflow's cases are read again. */
+const EDIT_PAUSE_MS = 300;
+
 export interface WorkflowTesting extends vscode.Disposable {
   readonly controller: vscode.TestController;
   /** Resolves once every workflow file in the workspace has been read into the tree. */
@@ -28,6 +31,7 @@ export function registerTesting(context: vscode.ExtensionContext, log: vscode.Lo
   const runner = new TestRunner(context, controller, tree, log);
   const disposables: vscode.Disposable[] = [controller];
   const isWorkflow = (uri: vscode.Uri) => /\.workflow\.ya?ml$/i.test(uri.path);
+  const pending = new Map<string, ReturnType<typeof setTimeout>>();
 
   const scan = async () => {
     const globs = settings.workflowGlobs();
@@ -50,10 +54,14 @@ export function registerTesting(context: vscode.ExtensionContext, log: vscode.Lo
     watcher.onDidCreate((uri) => void (workflowOf(uri) ? tree.refreshFile(uri) : scan())),
     watcher.onDidChange((uri) => void (workflowOf(uri) ? tree.refreshFile(uri) : scan())),
     watcher.onDidDelete((uri) => (workflowOf(uri) ? tree.remove(uri) : void scan())),
-    // Unsaved edits move cases too: the gutter follows the text as typed.
+    // Unsaved edits move cases too: the gutter follows the text as typed, re-read once typing pauses.
     vscode.workspace.onDidChangeTextDocument((event) => {
-      if (isWorkflow(event.document.uri) && event.contentChanges.length > 0) void tree.refreshFile(event.document.uri);
+      const uri = event.document.uri;
+      if (!isWorkflow(uri) || event.contentChanges.length === 0) return;
+      clearTimeout(pending.get(uri.toString()));
+      pending.set(uri.toString(), setTimeout(() => void tree.refreshFile(uri), EDIT_PAUSE_MS));
     }),
+    { dispose: () => pending.forEach((timer) => clearTimeout(timer)) },
     vscode.commands.registerCommand('orchestrate.test.openRun', async (arg?: unknown) => {
       const item = testItemOf(arg);
       const trace = item ? runner.traces.get(item.id) : undefined;
