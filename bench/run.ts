@@ -17,6 +17,7 @@ const BENCHES: Record<string, { module: string; exportName: string }> = {
   editor: { module: './editor', exportName: 'benchEditor' },
   panel: { module: './panel', exportName: 'benchPanel' },
   tools: { module: './tools', exportName: 'benchTools' },
+  regex: { module: './regex', exportName: 'benchRegex' },
   eval: { module: './eval', exportName: 'benchEval' },
 };
 

@@ -1,7 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkWorkflow, formatProblem, hasErrors, type LoadResult, type Workflow, type WorkflowLoader } from '../engine';
-import { workflowFileExists } from '../engine/trace';
+import { CachedWorkflowFiles, checkWorkflow, formatProblem, hasErrors, readTextSync, type LoadResult, type Workflow, type WorkflowLoader } from '../engine';
 import { CliError } from './errors';
 
 /** Far above any workflow a person writes; a bigger file is a mistake (a log, a data dump), not a workflow. */
@@ -64,7 +63,7 @@ function fileError(file: string, error: NodeJS.ErrnoException): CliError {
 /** Reads and checks a workflow file from disk, with `uses:` paths checked against the disk too. Throws {@link CliError} for a file it cannot read. */
 export function checkFile(file: string): LoadResult & { text: string } {
   const text = readWorkflowText(file);
-  const result = checkWorkflow(text, file, { workflowExists: workflowFileExists });
+  const result = checkWorkflow(text, file, { files: new CachedWorkflowFiles(readTextSync) });
   return { ...result, text };
 }
 

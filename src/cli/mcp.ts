@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { RunControl, runWorkflow, type RunResult } from '../engine';
+import { RunControl, type RunResult } from '../engine';
 import { CACHE_POLICIES, CacheStore, cachingResolver, type CachePolicy } from '../engine/cache';
-import type { TraceRecorder } from '../engine/trace';
+import { recordedRun } from '../engine/trace';
 import { createWorkflowServer, type WorkflowRunner } from '../mcp/server';
 import { HttpConfigError, serveHttp } from '../mcp/http';
 import { serveStdio } from '../mcp/stdio';
@@ -79,37 +79,24 @@ export const mcpCommand = {
     const inFlight = new Set<Promise<unknown>>();
     const run: WorkflowRunner = (entry, inputs, { signal, onEvent, ask }) => {
       const running = (async () => {
-        let recorder: TraceRecorder | undefined;
-        if (options.trace !== false) {
-          try {
-            recorder = store.begin({ workflowFile: entry.workflow.file, workflowName: entry.workflow.name, workflowText: entry.text, secrets: secretsOf(io.env), onError: (e) => warn(`a trace stopped recording: ${e.message}`) });
-          } catch (error) {
-            warn(`cannot record runs in ${displayPath(store.runsDir, io)}: ${(error as Error).message}`);
-          }
-        }
+        const recording = recordedRun(entry.workflow, {
+          store: options.trace !== false ? store : undefined,
+          workflowText: entry.text,
+          secrets: secretsOf(io.env),
+          onError: (e) => warn(`a trace stopped recording: ${e.message}`),
+          onUnrecorded: (error) => warn(`cannot record runs in ${displayPath(store.runsDir, io)}: ${error.message}`),
+        });
         const control = new RunControl();
         const cancel = () => control.cancel(cancelReason(signal.reason));
         if (signal.aborted) cancel();
         else signal.addEventListener('abort', cancel, { once: true });
         let result: RunResult;
         try {
-          result = await runWorkflow(entry.workflow, {
-            inputs,
-            providers,
-            ask,
-            loadWorkflow: loadFromDisk,
-            control,
-            runId: recorder?.runId,
-            onEvent: (event) => {
-              recorder?.onEvent(event);
-              onEvent(event);
-            },
-          });
+          result = await recording.run({ inputs, providers, ask, loadWorkflow: loadFromDisk, control, onEvent });
         } finally {
           signal.removeEventListener('abort', cancel);
-          recorder?.close();
         }
-        return { result, trace: recorder ? displayPath(recorder.file, io) : undefined };
+        return { result, trace: recording.trace ? displayPath(recording.trace, io) : undefined };
       })();
       inFlight.add(running);
       void running.finally(() => inFlight.delete(running)).catch(() => undefined);

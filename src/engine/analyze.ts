@@ -4,8 +4,12 @@
  * to nowhere, unreachable steps, and CEL syntax and type errors — each with its
  * location, a stable code and what to write instead.
  */
-import { ExpressionError, compile, references, typeCheck, type ScopeVariable } from './expressions';
-import { allSteps, isTerminal, Reachability, topLevelOf } from './graph';
+import { ExpressionError, compile, expressionProblems, references, typeCheck, type ScopeVariable } from './expressions';
+import { allSteps, isTerminal } from './graph';
+import { canRead, graphOf, scopeAt, type ExpressionField, type ExpressionScope } from './scope-rules';
+import type { SourceMap } from './source';
+import { subWorkflowProblems } from './uses';
+import type { WorkflowFiles } from './workflow-files';
 import { didYouMean, closest } from './suggest';
 import type { Expr, Problem, ProblemCode, SourceRange, Step, Template, TemplateValue, Workflow } from './types';
 
@@ -13,28 +17,18 @@ import type { Expr, Problem, ProblemCode, SourceRange, Step, Template, TemplateV
 export const STEP_FIELDS = ['output', 'status', 'attempts'] as const;
 
 export interface AnalyzeOptions {
-  /** Whether a `uses:` path exists; omitted, sub-workflow paths are not checked. */
-  workflowExists?: (path: string, fromFile: string) => boolean;
+  /** The files `uses:` names; omitted, sub-workflows are not checked. */
+  files?: WorkflowFiles;
+  /** The text the workflow was loaded from: problems inside multi-line expressions point at the name, not the scalar. */
+  source?: SourceMap;
 }
 
 export function analyzeWorkflow(workflow: Workflow, options: AnalyzeOptions = {}): Problem[] {
   return new Analyzer(workflow, options).run();
 }
 
-/** Where an expression is written decides which names are in scope. */
-interface Context {
-  step?: Step;
-  /** Inside a `for_each` body: `item` and `index`. */
-  inMap: boolean;
-  /** In `check`: `output`. */
-  hasOutput: boolean;
-  /** `outputs:` of the workflow: every step may have run. */
-  anyStep: boolean;
-}
-
 class Analyzer {
   private readonly problems: Problem[] = [];
-  private readonly reach: Reachability;
   private readonly steps: Step[];
   private readonly inputNames: Set<string>;
   private readonly topIds: Set<string>;
@@ -44,7 +38,6 @@ class Analyzer {
     private readonly options: AnalyzeOptions,
   ) {
     this.steps = allSteps(workflow.steps);
-    this.reach = new Reachability(workflow);
     this.inputNames = new Set(workflow.inputs.map((input) => input.name));
     this.topIds = new Set(workflow.steps.map((step) => step.id));
   }
@@ -54,10 +47,10 @@ class Analyzer {
     this.unreachable();
     for (const step of this.steps) this.step(step);
     for (const worker of Object.values(this.workflow.workers)) {
-      this.template(worker.system, { inMap: false, hasOutput: false, anyStep: true });
+      this.template(worker.system, scopeAt(this.workflow, undefined, 'body'));
     }
     for (const value of Object.values(this.workflow.outputs)) {
-      this.templateValue(value, { inMap: false, hasOutput: false, anyStep: true });
+      this.templateValue(value, scopeAt(this.workflow, undefined, 'body'));
     }
     return this.problems;
   }
@@ -77,7 +70,7 @@ class Analyzer {
   private unreachable(): void {
     const [first] = this.workflow.steps;
     if (!first) return;
-    const reachable = this.reach.reachableFrom(first.id);
+    const { reachable } = graphOf(this.workflow);
     for (const step of this.workflow.steps) {
       if (!reachable.has(step.id)) {
         this.report(step.idRange, 'unreachable-step', `step \`${step.id}\` can never run: no step leads to it (check the \`next\`, \`on_success\`, \`switch\` and \`end\` keys before it)`, step, undefined, 'warning');
@@ -86,12 +79,13 @@ class Analyzer {
   }
 
   private step(step: Step): void {
-    const base: Context = { step, inMap: step.forEach !== undefined, hasOutput: false, anyStep: false };
-    if (step.forEach) this.expression(step.forEach, { ...base, inMap: false });
-    if (step.if) this.expression(step.if, { ...base, inMap: false });
-    if (step.check) this.expression(step.check, { ...base, hasOutput: true });
+    const at = (field: ExpressionField) => scopeAt(this.workflow, step, field);
+    const base = at('body');
+    if (step.forEach) this.expression(step.forEach, at('for_each'));
+    if (step.if) this.expression(step.if, at('if'));
+    if (step.check) this.expression(step.check, at('check'));
     if (step.mock) this.templateValue(step.mock, base);
-    this.template(step.fail, base);
+    this.template(step.fail, at('fail'));
     this.transitions(step);
     switch (step.kind) {
       case 'prompt':
@@ -119,9 +113,7 @@ class Analyzer {
         break;
       case 'workflow':
         for (const value of Object.values(step.with)) this.templateValue(value, base);
-        if (this.options.workflowExists && step.uses.path && !this.options.workflowExists(step.uses.path, this.workflow.file)) {
-          this.report(step.uses.range, 'workflow-not-found', `no workflow file at \`${step.uses.path}\` (the path is relative to this file)`, step);
-        }
+        if (this.options.files) this.problems.push(...subWorkflowProblems(this.workflow, step, this.options.files));
         break;
       case 'parallel':
       case 'fail':
@@ -147,7 +139,7 @@ class Analyzer {
     }
   }
 
-  private templateValue(value: TemplateValue | undefined, context: Context): void {
+  private templateValue(value: TemplateValue | undefined, context: ExpressionScope): void {
     if (!value) return;
     switch (value.kind) {
       case 'template':
@@ -164,24 +156,35 @@ class Analyzer {
     }
   }
 
-  private template(template: Template | undefined, context: Context): void {
+  private template(template: Template | undefined, context: ExpressionScope): void {
     if (!template) return;
     for (const part of template.parts) if ('expr' in part) this.expression(part.expr, context);
   }
 
-  private expression(expr: Expr, context: Context): void {
+  private expression(expr: Expr, context: ExpressionScope): void {
+    try {
+      this.checkExpression(expr, context);
+    } catch (error) {
+      // A very long flat chain (`a + b + …`, thousands of terms) is deeper than the call
+      // stack of the parser or the checker: say so where it is, instead of crashing.
+      if (!(error instanceof RangeError)) throw error;
+      this.report(expr.range, 'expression-syntax', 'this expression is too long or too deeply nested to check; split it over several `set:` steps', context.step);
+    }
+  }
+
+  private checkExpression(expr: Expr, context: ExpressionScope): void {
     try {
       compile(expr);
     } catch (error) {
       if (error instanceof ExpressionError) {
-        this.report(expr.range, 'expression-syntax', error.message, context.step);
+        this.report(expr.range, error.code, error.message, context.step);
         return;
       }
       throw error;
     }
     let referenceProblems = 0;
     for (const ref of references(expr)) {
-      const at = (start = ref.start, end = ref.end) => offsetRange(expr, start, end);
+      const at = (start = ref.start, end = ref.end) => offsetRange(expr, start, end, this.options.source);
       if (!this.inScope(ref.variable as ScopeVariable, context)) {
         referenceProblems++;
         this.report(at(), 'unknown-variable', this.scopeMessage(ref.variable, context), context.step);
@@ -235,9 +238,10 @@ class Analyzer {
       const typeError = typeCheck(expr);
       if (typeError) this.report(expr.range, 'expression-type', `\`${expr.source}\`: ${typeError}`, context.step);
     }
+    for (const problem of expressionProblems(expr)) this.report(offsetRange(expr, problem.start, problem.end, this.options.source), problem.code, problem.message, context.step);
   }
 
-  private inScope(variable: ScopeVariable, context: Context): boolean {
+  private inScope(variable: ScopeVariable, context: ExpressionScope): boolean {
     switch (variable) {
       case 'inputs':
       case 'steps':
@@ -254,8 +258,8 @@ class Analyzer {
     }
   }
 
-  private scopeMessage(variable: string, context: Context): string {
-    if (variable === 'item' || variable === 'index') return `\`${variable}\` exists only in a step with \`for_each\``;
+  private scopeMessage(variable: string, context: ExpressionScope): string {
+    if (variable === 'item' || variable === 'index') return `\`${variable}\` exists only in a step with \`for_each\` (not in its own \`if\`, \`for_each\` and \`fail\`) and in the branches of a \`parallel\` step with \`for_each\``;
     if (variable === 'output') {
       return context.step
         ? `\`output\` exists only in \`check\`; elsewhere write \`steps.${context.step.id}.output\``
@@ -265,22 +269,10 @@ class Analyzer {
     return `unknown name \`${variable}\`; an expression can use ${names.map((n) => `\`${n}\``).join(', ')}${didYouMean(variable, names)}`;
   }
 
-  /** Why `target`'s output cannot exist when the expression is evaluated, or undefined when it can. */
-  private cannotHaveRun(target: Step, context: Context): string | undefined {
-    if (context.anyStep || !context.step) return undefined;
-    const from = context.step;
-    const fromTop = topLevelOf(this.workflow, from);
-    const targetTop = topLevelOf(this.workflow, target);
-    if (target.id === from.id) {
-      return this.reach.onLoop(fromTop.id)
-        ? undefined
-        : `step \`${from.id}\` reads its own result, which does not exist yet${context.hasOutput ? ' — in `check`, write `output`' : ''}`;
-    }
-    if (fromTop.id === targetTop.id) {
-      return `\`${target.id}\` runs at the same time as \`${from.id}\` (both are in \`${fromTop.id}\`); read it in a step after \`${fromTop.id}\``;
-    }
-    if (this.reach.canReach(targetTop.id, fromTop.id)) return undefined;
-    return `step \`${target.id}\` cannot have run before \`${from.id}\`: no path leads from it to here — move \`${target.id}\` earlier or read it in a later step`;
+  /** Why `target`'s result cannot exist when the expression is evaluated, or undefined when it can. */
+  private cannotHaveRun(target: Step, context: ExpressionScope): string | undefined {
+    const verdict = canRead(this.workflow, context.step, target, context);
+    return verdict.readable ? undefined : verdict.why;
   }
 
   private report(range: SourceRange, code: ProblemCode, message: string, step?: Step, data?: Record<string, unknown>, severity: Problem['severity'] = 'error'): void {
@@ -288,8 +280,12 @@ class Analyzer {
   }
 }
 
-function offsetRange(expr: Expr, start: number, end: number): SourceRange {
+function offsetRange(expr: Expr, start: number, end: number, source: SourceMap | undefined): SourceRange {
   // Expressions are located inside the file; map offsets within the expression onto it.
+  if (expr.offsets) {
+    if (!source || end > expr.source.length) return expr.range;
+    return source.range(expr.offsets[start], end > start ? expr.offsets[end - 1] + 1 : expr.offsets[start]);
+  }
   const line = expr.range.start.line;
   const sameLine = expr.range.start.line === expr.range.end.line;
   if (!sameLine || expr.range.endOffset - expr.range.offset !== expr.source.length) return expr.range;

@@ -1,6 +1,12 @@
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
+ * The longest `timeout` or `retry_delay`: 24 days (576h). Timers hold at most 2³¹−1 ms
+ * (about 24.8 days); a longer one would fire at once, so the loader rejects it.
+ */
+export const MAX_DURATION_MS = 24 * 24 * 3_600_000;
+
+/**
  * Parses `30s`, `2m`, `1.5h`, `250ms`, or a bare number of seconds into milliseconds.
  * Returns `undefined` for anything else so the caller can report where it was written.
  */

@@ -24,7 +24,7 @@ export class IncrementalChecker {
   /** The same as `checkWorkflow`, faster on the second and later calls. */
   check(text: string, file: string, options: AnalyzeOptions = {}): LoadResult {
     const result = this.load(text, file);
-    if (result.workflow) result.problems.push(...analyzeWorkflow(result.workflow, options));
+    if (result.workflow) result.problems.push(...analyzeWorkflow(result.workflow, { source: result.source, ...options }));
     sortProblems(result.problems);
     return result;
   }

@@ -18,6 +18,8 @@ export { edges, Reachability, allSteps, type Edge } from './graph';
 export { resolveInputs, coerce } from './inputs';
 export { parseDuration, formatDuration } from './duration';
 export { SourceMap } from './source';
+export { CachedWorkflowFiles, readTextAsync, readTextSync, type WorkflowFiles, type SubWorkflowInfo, type SubWorkflowLookup } from './workflow-files';
+export { canRead, scopeAt, fieldOf, readableSteps, type ExpressionField, type ExpressionScope, type ReadContext, type Readability } from './scope-rules';
 export { workflowSchema } from './schema';
 export { MockProvider, exampleOf, estimateTokens } from './providers/mock';
 export { stringify as stringifyOutput, renderText, evaluate } from './expressions';
@@ -25,7 +27,7 @@ export { stringify as stringifyOutput, renderText, evaluate } from './expression
 /** Loads and analyzes a file: every problem, sorted by position, and the workflow when it could be built. */
 export function checkWorkflow(text: string, file: string, options: AnalyzeOptions = {}): LoadResult {
   const result = loadWorkflow(text, file);
-  if (result.workflow) result.problems.push(...analyzeWorkflow(result.workflow, options));
+  if (result.workflow) result.problems.push(...analyzeWorkflow(result.workflow, { source: result.source, ...options }));
   sortProblems(result.problems);
   return result;
 }

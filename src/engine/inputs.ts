@@ -1,6 +1,8 @@
+import { dataRecord } from './expressions';
 import type { InputDef, Workflow } from './types';
 
 export interface InputResolution {
+  /** Without a prototype: an input named `constructor`, `toString` or `__proto__` is an ordinary entry. */
   values: Record<string, unknown>;
   /** Required inputs with no value and no default. */
   missing: InputDef[];
@@ -13,13 +15,14 @@ export interface InputResolution {
  * Values for names that are not declared inputs pass through (they answer `input:` steps by id).
  */
 export function resolveInputs(workflow: Workflow, given: Record<string, unknown>): InputResolution {
-  const values: Record<string, unknown> = {};
+  const values = dataRecord();
   const missing: InputDef[] = [];
   const errors: InputResolution['errors'] = [];
   const declared = new Set(workflow.inputs.map((input) => input.name));
   for (const [name, value] of Object.entries(given)) if (!declared.has(name)) values[name] = value;
   for (const input of workflow.inputs) {
-    if (!(input.name in given)) {
+    // Own keys only: `'toString' in given` is true of every object.
+    if (!Object.hasOwn(given, input.name)) {
       if (input.default !== undefined) values[input.name] = input.default;
       else if (input.required) missing.push(input);
       else values[input.name] = null;
@@ -38,7 +41,8 @@ export function coerce(input: Pick<InputDef, 'name' | 'type' | 'choices'>, value
     switch (input.type) {
       case 'number':
         out = Number(value);
-        if (value.trim() === '' || Number.isNaN(out)) return { error: `input \`${input.name}\` must be a number, not \`${value}\`` };
+        // Infinity and NaN are not JSON numbers: no step, trace or output could hold them.
+        if (value.trim() === '' || !Number.isFinite(out)) return { error: `input \`${input.name}\` must be a number, not \`${value}\`` };
         break;
       case 'boolean':
         if (!/^(true|false|yes|no)$/i.test(value)) return { error: `input \`${input.name}\` must be true or false, not \`${value}\`` };

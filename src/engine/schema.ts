@@ -5,6 +5,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 import workflowSchema from '../../schemas/workflow.schema.json';
+import { TO_JS_OPTIONS } from './aliases';
 import type { SourceMap } from './source';
 import { didYouMean } from './suggest';
 import type { Problem, SourceRange } from './types';
@@ -22,7 +23,7 @@ function compiled(): ValidateFunction {
 
 export function validateSchema(doc: Document, source: SourceMap, file: string): Problem[] {
   const validate = compiled();
-  if (validate(doc.toJS())) return [];
+  if (validate(doc.toJS(TO_JS_OPTIONS))) return [];
   const problems: Problem[] = [];
   const seen = new Set<string>();
   for (const error of validate.errors ?? []) {

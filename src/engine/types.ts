@@ -57,10 +57,20 @@ export type ProblemCode =
   | 'unreachable-step'
   | 'expression-syntax'
   | 'expression-type'
+  | 'expression-too-deep'
+  | 'invalid-regex'
+  | 'reserved-key'
   | 'template-syntax'
   | 'invalid-duration'
   | 'nested-transition'
-  | 'workflow-not-found';
+  | 'workflow-not-found'
+  | 'reserved-id'
+  | 'misplaced-key'
+  | 'missing-cases'
+  | 'invalid-default'
+  | 'unknown-with-input'
+  | 'missing-with-input'
+  | 'uses-cycle';
 
 // ─── The workflow model ──────────────────────────────────────────────────────
 
@@ -68,6 +78,12 @@ export type ProblemCode =
 export interface Expr {
   source: string;
   range: SourceRange;
+  /**
+   * Where each character of `source` is in the file (0-based offsets, one more entry for
+   * the end), when the expression sits inside a quoted, block or multi-line scalar whose
+   * text differs from what the file holds. Absent when `source` is written as is at `range`.
+   */
+  offsets?: readonly number[];
 }
 
 /** A piece of a `{{ }}` template: literal text or an expression. */
@@ -196,6 +212,8 @@ export interface WorkflowStep extends StepBase {
   kind: 'workflow';
   uses: { path: string; range: SourceRange };
   with: Record<string, TemplateValue>;
+  /** Where each `with:` key is written, for problems about the sub-workflow's inputs. */
+  withKeys: { name: string; range: SourceRange }[];
 }
 
 /** A step with no kind of its own and a `fail:` message: reaching it fails the run. */

@@ -3,9 +3,9 @@
  * `tools/call`, so an edited or added workflow is served without a restart, and a
  * workflow with errors is left out (with a note on stderr) rather than failing the rest.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkWorkflow, formatProblem, hasErrors, type Workflow } from '../engine';
+import { CachedWorkflowFiles, checkWorkflow, formatProblem, hasErrors, readTextSync, type Workflow } from '../engine';
 import { uniqueNames, workflowToolDefinition, workflowToolName, type WorkflowToolDefinition } from '../engine/tools';
 
 export interface CatalogEntry {
@@ -62,7 +62,7 @@ export function loadCatalog(dir: string): Catalog {
       problems.push(`${file}: cannot be read: ${(error as Error).message}`);
       continue;
     }
-    const result = checkWorkflow(text, file, { workflowExists: (uses, from) => existsSync(path.resolve(path.dirname(from), uses)) });
+    const result = checkWorkflow(text, file, { files: new CachedWorkflowFiles(readTextSync) });
     if (!result.workflow || hasErrors(result.problems)) {
       const first = result.problems.find((p) => p.severity === 'error');
       problems.push(first ? `${formatProblem(first)} (the workflow is not served until it is fixed)` : `${file}: not a workflow`);

@@ -10,7 +10,7 @@
  */
 import { systemClock } from '../clock';
 import { RunControl, CancelledError } from '../control';
-import { describe, evaluateCondition, renderText, setEntry, renderValue, toCel, type Scope } from '../expressions';
+import { celMap, dataRecord, describe, evaluateCondition, renderText, setEntry, renderValue, toCel, type Scope } from '../expressions';
 import { coerce, resolveInputs } from '../inputs';
 import { decideNext, type StepOutcome } from '../next';
 import { stepInfosOf, stepResults } from '../state/selectors';
@@ -49,10 +49,10 @@ export class Runner {
   private readonly state: RunStateBuilder;
   private readonly bodies: StepBodies;
   /** `steps.<id>` as CEL sees it: the last finished execution outside any item, updated in place so a scope costs O(1). */
-  private readonly celSteps: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  private celInputs: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  private readonly celWorkflow: Record<string, unknown>;
-  private readonly celRun: Record<string, unknown>;
+  private readonly celSteps = celMap();
+  private celInputs: unknown = celMap();
+  private readonly celWorkflow: Map<string, unknown>;
+  private readonly celRun: Map<string, unknown>;
   /** Entries into each step, per enclosing execution. */
   private readonly visits = new Map<string, number>();
   private readonly usage: Usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
@@ -73,8 +73,11 @@ export class Runner {
     if (options.parentScope) linkAbort(options.parentScope.signal, (reason) => this.control.cancel(reason));
     linkAbort(this.control.signal, () => this.root.abort(this.control.signal.reason));
     this.runId = options.runId ?? newRunId(this.clock.now());
-    this.celWorkflow = { name: workflow.name, file: workflow.file };
-    this.celRun = { id: this.runId };
+    this.celWorkflow = celMap([
+      ['name', workflow.name],
+      ['file', workflow.file],
+    ]);
+    this.celRun = celMap([['id', this.runId]]);
     this.state = new RunStateBuilder(initialRunState(workflow, options.nesting ? [] : stepInfosOf(workflow)));
     this.bodies = new StepBodies(this);
     for (const [id] of workflow.stepsById) this.setCelStep(id, { status: 'pending', output: null, attempts: 0, visits: 0 });
@@ -122,7 +125,7 @@ export class Runner {
       if ('error' in converted) throw new StepError({ code: 'input', message: converted.error }, false);
       values[input.name] = converted.value;
     }
-    this.celInputs = toCel(values) as Record<string, unknown>;
+    this.celInputs = toCel(values);
   }
 
   /** Walks the state machine; returns the error that failed the run, if any. */
@@ -248,7 +251,15 @@ export class Runner {
   }
 
   private setCelStep(id: string, result: Pick<StepResult, 'status' | 'output' | 'attempts' | 'visits'>): void {
-    this.celSteps[id] = { output: toCel(result.output), status: result.status, attempts: BigInt(result.attempts), visits: BigInt(result.visits) };
+    this.celSteps.set(
+      id,
+      celMap([
+        ['output', toCel(result.output)],
+        ['status', result.status],
+        ['attempts', BigInt(result.attempts)],
+        ['visits', BigInt(result.visits)],
+      ]),
+    );
   }
 
   /** The id a step's executions carry in events and keys: prefixed inside a sub-workflow. */
@@ -272,7 +283,7 @@ export class Runner {
   }
 
   private outputs(): Record<string, unknown> {
-    const outputs: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    const outputs = dataRecord();
     const scope = this.scope({});
     for (const [name, value] of Object.entries(this.workflow.outputs)) {
       try {

@@ -142,7 +142,7 @@ export function workflowArguments(workflow: Workflow, args: Record<string, unkno
   const { values, missing, errors } = resolveInputs(workflow, given);
   problems.push(...errors.map((e) => e.message));
   problems.push(...missing.map((input) => `input \`${input.name}\` is required${input.description ? ` (${input.description})` : ''}`));
-  return problems.length > 0 ? { error: problems.join('; ') } : { values };
+  return problems.length > 0 ? { error: problems.join('; ') } : { values: { ...values } };
 }
 
 function fitsType(value: unknown, type: InputDef['type']): boolean {

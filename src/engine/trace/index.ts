@@ -12,7 +12,7 @@ export { type RunSummary, type ListedRunStatus, type ListOptions } from './run-i
 export { runView, type RunView, type StepView } from './view';
 export { refKey } from '../state';
 export { restorerFromEvents, type TraceRestorer } from './restore';
-export { planResume, resumeRun, storeHolding, workflowFileExists, ResumeError, type ResumeErrorCode, type PlanOptions, type ResumePlan, type ResumeOptions, type ResumeOutcome } from './resume';
+export { planResume, resumeRun, storeHolding, ResumeError, type ResumeErrorCode, type PlanOptions, type ResumePlan, type ResumeOptions, type ResumeOutcome } from './resume';
 export { replayProvider, replayResolver, ReplayError } from './replay';
 export { lastResults, type LastResultsOptions } from './last-results';
 export { workflowSlug } from './slug';

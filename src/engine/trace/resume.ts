@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs, statSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkWorkflow, formatProblem, hasErrors } from '../index';
 import type { RunOptions } from '../run';
+import { CachedWorkflowFiles, readTextSync } from '../workflow-files';
 import type { RunResult, Workflow } from '../types';
 import { readTrace, type TraceContents } from './read';
 import { recordedRun } from './recorded-run';
@@ -70,7 +71,7 @@ export async function planResume(tracePath: string, options: PlanOptions = {}): 
     const file = started.workflowPath ?? path.resolve(started.workflow.file);
     if (!existsSync(file)) throw new ResumeError('workflow-missing', `run ${started.runId} ran ${file}, which no longer exists; name the workflow file to resume it with`);
     workflowText = await fs.readFile(file, 'utf8');
-    const checked = checkWorkflow(workflowText, file, { workflowExists: workflowFileExists });
+    const checked = checkWorkflow(workflowText, file, { files: new CachedWorkflowFiles(readTextSync) });
     if (!checked.workflow || hasErrors(checked.problems)) {
       throw new ResumeError('workflow-invalid', `${file} has errors; fix them to resume run ${started.runId}:\n${checked.problems.filter((p) => p.severity === 'error').map(formatProblem).join('\n')}`);
     }
@@ -126,15 +127,6 @@ export async function resumeRun(tracePath: string, options: ResumeOptions): Prom
   const recording = recordedRun(plan.workflow, { store, workflowText: plan.workflowText, secrets, sync });
   const result = await recording.run({ ...rest, ...plan.runOptions, onEvent });
   return { result, trace: recording.trace, restored: plan.restorer.taken, warnings: plan.warnings };
-}
-
-/** For `checkWorkflow`'s `workflowExists`: a `uses:` path names a file (a folder of that name is not a workflow). */
-export function workflowFileExists(uses: string, fromFile: string): boolean {
-  try {
-    return statSync(path.resolve(path.dirname(fromFile), uses)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** The store a trace file sits in, when it has the `<root>/runs/<slug>/<id>.jsonl` layout. */

@@ -33,6 +33,7 @@ export class WorkflowDiagnostics implements vscode.Disposable {
         this.collection.delete(document.uri);
       }),
       documents.onDidChangeSelector(() => this.refreshAll()),
+      documents.onDidChangeFiles(() => this.refreshAll()),
     );
     this.refreshAll();
   }

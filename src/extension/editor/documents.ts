@@ -3,10 +3,9 @@
  * DocumentSelector with `pattern`), and one analysis per document version, shared by
  * every editor feature.
  */
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { IncrementalChecker } from '../../engine';
+import { CachedWorkflowFiles, IncrementalChecker, readTextAsync, readTextSync, type WorkflowFiles } from '../../engine';
 import { parseWorkflow, type ParsedWorkflow } from '../language/parsed';
 import { settings } from '../settings';
 
@@ -17,6 +16,11 @@ export class WorkflowDocuments implements vscode.Disposable {
   readonly onDidChangeSelector = this.changeSelector.event;
   private currentSelector: vscode.DocumentFilter[];
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly changeFiles = new vscode.EventEmitter<void>();
+  /** Fires when a file that `uses:` names has been read or changed on disk: check again. */
+  readonly onDidChangeFiles = this.changeFiles.event;
+  /** Sub-workflows, read off the extension host's hot path and remembered until they change. */
+  private readonly files = new CachedWorkflowFiles(readTextAsync, () => this.filesChanged());
 
   constructor() {
     this.currentSelector = selectorFor(settings.workflowGlobs());
@@ -28,7 +32,14 @@ export class WorkflowDocuments implements vscode.Disposable {
         this.changeSelector.fire();
       }),
       vscode.workspace.onDidCloseTextDocument((document) => this.cache.delete(document.uri.toString())),
+      this.changeFiles,
     );
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}');
+    const forget = (uri: vscode.Uri) => {
+      this.files.forget(uri.fsPath);
+      this.filesChanged();
+    };
+    this.subscriptions.push(watcher, watcher.onDidCreate(forget), watcher.onDidChange(forget), watcher.onDidDelete(forget));
   }
 
   get selector(): vscode.DocumentSelector {
@@ -45,7 +56,7 @@ export class WorkflowDocuments implements vscode.Disposable {
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version) return cached.parsed;
     const checker = cached?.checker ?? new IncrementalChecker();
-    const parsed = analyze(document.getText(), workflowFileName(document.uri), checker);
+    const parsed = analyze(document.getText(), workflowFileName(document.uri), checker, this.files);
     this.cache.set(key, { version: document.version, parsed, checker });
     return parsed;
   }
@@ -57,6 +68,12 @@ export class WorkflowDocuments implements vscode.Disposable {
    */
   latest(document: vscode.TextDocument): ParsedWorkflow {
     return this.cache.get(document.uri.toString())?.parsed ?? this.get(document);
+  }
+
+  private filesChanged(): void {
+    // Every analysis may have asked about the file: the next `get` makes a new one.
+    for (const entry of this.cache.values()) entry.version = Number.NaN;
+    this.changeFiles.fire();
   }
 
   dispose(): void {
@@ -78,8 +95,11 @@ export function workflowFileName(uri: vscode.Uri): string {
   return uri.scheme === 'file' ? uri.fsPath : uri.toString();
 }
 
-/** Checks `uses:` paths against the disk when the file is on disk. */
-export function analyze(text: string, file: string, checker?: IncrementalChecker): ParsedWorkflow {
+/**
+ * Checks `uses:` paths against the disk when the file is on disk. Off the hot path (a
+ * closed file, a run about to start) the files are read at once.
+ */
+export function analyze(text: string, file: string, checker?: IncrementalChecker, files: WorkflowFiles = new CachedWorkflowFiles(readTextSync)): ParsedWorkflow {
   const onDisk = path.isAbsolute(file);
-  return parseWorkflow(text, file, onDisk ? { workflowExists: (uses, from) => existsSync(path.resolve(path.dirname(from), uses)) } : {}, checker);
+  return parseWorkflow(text, file, onDisk ? { files } : {}, checker);
 }

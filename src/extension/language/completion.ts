@@ -4,7 +4,7 @@
  * `item`, `output`). The provider in src/extension/editor turns these into
  * `CompletionItem`s; tests and the benchmark call this directly.
  */
-import type { Step } from '../../engine';
+import { fieldOf, scopeAt as scopeOf, type Step } from '../../engine';
 import { chainAt, expressionSiteAt, type ExpressionSite } from './expression-site';
 import { staleOffset, type ParsedWorkflow } from './parsed';
 import { child, documentation, enumValues, exampleValues, keysOf, schemaAt, types, type PathSegment, type SchemaNode } from './schema';
@@ -206,12 +206,10 @@ function expressionCompletions(site: ExpressionSite, text: string, offset: numbe
 
 /** Where the cursor is, as the analyzer decides what is in scope. */
 function scopeAt(text: string, offset: number, model: ParsedWorkflow | undefined, field: string | undefined): ExpressionScope {
-  const section = sectionAt(text, offset);
-  if (!model || section !== 'steps') return { inMap: false, hasOutput: false, anyStep: true };
+  const noStep: ExpressionScope = { field: 'body', inMap: false, hasOutput: false };
+  if (!model?.workflow || sectionAt(text, offset) !== 'steps') return noStep;
   const step = model.stepAt(staleOffset(model.text, text, offset));
-  if (!step) return { inMap: false, hasOutput: false, anyStep: true };
-  const inMap = step.forEach !== undefined && field !== 'for_each' && field !== 'if';
-  return { step, inMap, hasOutput: field === 'check', anyStep: false };
+  return step ? scopeOf(model.workflow, step, fieldOf(field)) : noStep;
 }
 
 /** The top-level key whose block holds `offset` (`steps`, `outputs`, `workers`…). */

@@ -3,7 +3,7 @@
  * read from it. The adapters keep one of these per document version, so CodeLens,
  * symbols, hover and navigation never parse twice; the indexes are built on first use.
  */
-import { allSteps, checkWorkflow, edges, IncrementalChecker, type AnalyzeOptions, type LoadResult, type Problem, type Step, type Workflow } from '../../engine';
+import { allSteps, checkWorkflow, IncrementalChecker, type AnalyzeOptions, type LoadResult, type Problem, type Step, type Workflow } from '../../engine';
 import { collectOccurrences, type Occurrence } from './occurrences';
 
 export class ParsedWorkflow {
@@ -12,7 +12,6 @@ export class ParsedWorkflow {
   /** Every step, nested ones after their parent, in file order. */
   readonly steps: Step[];
   private occurrenceList: Occurrence[] | undefined;
-  private predecessors: Map<string, string[]> | undefined;
   private nameLine: number | undefined;
 
   constructor(
@@ -50,32 +49,6 @@ export class ParsedWorkflow {
       found = branch;
     }
     return found;
-  }
-
-  /**
-   * The top-level steps a run can pass through before reaching `topId` (following
-   * transitions backwards); `topId` itself is included only when it lies on a loop.
-   * One backwards search per call: O(steps), where asking `canReach` per step would be O(steps²).
-   */
-  ancestorsOf(topId: string): Set<string> {
-    if (!this.predecessors) {
-      this.predecessors = new Map();
-      if (this.workflow) {
-        for (const step of this.workflow.steps) this.predecessors.set(step.id, []);
-        for (const edge of edges(this.workflow)) this.predecessors.get(edge.to)?.push(edge.from);
-      }
-    }
-    const seen = new Set<string>();
-    const stack = [topId];
-    while (stack.length > 0) {
-      for (const from of this.predecessors.get(stack.pop()!) ?? []) {
-        if (!seen.has(from)) {
-          seen.add(from);
-          stack.push(from);
-        }
-      }
-    }
-    return seen;
   }
 
   topLevelOf(step: Step): Step {

@@ -140,6 +140,46 @@ describe('completion', () => {
     assert.deepEqual(labels(branch.text, branch.offset), ['classify', 'risks', 'each', 'review']);
   });
 
+  it('offers a step not wired in yet the steps above it, as the analyzer allows', () => {
+    const text = `name: Unwired
+steps:
+  - id: classify
+    prompt: Classify.
+  - id: route
+    switch: steps.classify.output
+    cases: { a: end }
+    default: fail
+  - id: added
+    prompt: "{{ steps.¦ }}"
+  - id: later
+    prompt: Later.
+`;
+    const at = cursor(text);
+    const model = parseWorkflow(at.text, FILE);
+    assert.deepEqual(completionsAt(at.text, at.offset, model, ALL).map((c) => c.label), ['classify', 'route', 'added']);
+    const problems = model.problems.map((p) => `${p.code}:${p.stepId}`);
+    assert.ok(problems.includes('unreachable-step:added'), 'the analyzer still says it can never run');
+    assert.ok(!problems.some((p) => p.startsWith('future-step-ref')), 'and reports no read of the steps above it');
+  });
+
+  it('puts `item` in scope in the branches of a mapped parallel step', () => {
+    const text = `name: Mapped
+inputs:
+  topics: { type: array, default: [a] }
+steps:
+  - id: fan
+    for_each: inputs.topics
+    parallel:
+      - id: title
+        prompt: "{{ ¦ }}"
+  - id: after
+    prompt: "{{ steps.fan.output }}"
+`;
+    const at = cursor(text);
+    assert.ok(completionsAt(at.text, at.offset, parseWorkflow(at.text, FILE), ALL).some((c) => c.label === 'item'));
+    assert.deepEqual(parseWorkflow(at.text.replace('{{  }}', '{{ item }} {{ index }}'), FILE).problems, []);
+  });
+
   it('completes inputs, step fields and output schema fields', () => {
     const inputs = edited('Classify {{ inputs.topic }}', 'Classify {{ inputs.to¦ }}');
     assert.deepEqual(labels(inputs.text, inputs.offset), ['topic', 'tone']);
@@ -164,7 +204,8 @@ describe('completion', () => {
     const model = parseWorkflow(WORKFLOW, FILE);
     const { text, offset } = edited('    set: "{{ steps.review.output }}"', '    set: "{{ steps.review.output }} {{ steps.¦');
     const got = completionsAt(text, offset, model, ALL).map((c) => c.label);
-    assert.ok(got.includes('review') && !got.includes('done'));
+    // `done` reads itself: on a revisit, `steps.done` is its previous visit's result.
+    assert.ok(got.includes('review') && got.includes('done'));
     assert.equal(staleOffset('abcdef', 'abXcdef', 3), 2);
     assert.equal(staleOffset('abcdef', 'abXcdef', 5), 4);
   });

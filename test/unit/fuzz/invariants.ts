@@ -23,10 +23,20 @@ export const PROBLEM_CODES = [
   'unreachable-step',
   'expression-syntax',
   'expression-type',
+  'expression-too-deep',
+  'invalid-regex',
+  'reserved-key',
   'template-syntax',
   'invalid-duration',
   'nested-transition',
   'workflow-not-found',
+  'reserved-id',
+  'misplaced-key',
+  'missing-cases',
+  'invalid-default',
+  'unknown-with-input',
+  'missing-with-input',
+  'uses-cycle',
 ] as const satisfies readonly ProblemCode[];
 
 // Fails to compile when types.ts gains a code this list does not have.

@@ -4,9 +4,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { checkWorkflow, formatProblem } from '../../../src/engine/index';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { CachedWorkflowFiles, checkWorkflow, formatProblem, readTextSync } from '../../../src/engine/index';
 
 const EXAMPLES = join(__dirname, '../../../examples');
 
@@ -27,9 +27,7 @@ describe('examples/ check clean', () => {
 
   for (const file of files) {
     test(relative(EXAMPLES, file), () => {
-      const result = checkWorkflow(readFileSync(file, 'utf8'), file, {
-        workflowExists: (path, from) => existsSync(resolve(dirname(from), path)),
-      });
+      const result = checkWorkflow(readFileSync(file, 'utf8'), file, { files: new CachedWorkflowFiles(readTextSync) });
       assert.deepEqual(result.problems.map(formatProblem), []);
       assert.ok(result.workflow && result.workflow.steps.length > 0);
     });

@@ -14,8 +14,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { checkWorkflow, type Problem } from '../../../src/engine/index';
+import { join } from 'node:path';
+import { CachedWorkflowFiles, checkWorkflow, readTextSync, type Problem } from '../../../src/engine/index';
 import { PROBLEM_CODES, assertWellFormed } from '../fuzz/invariants';
 
 const FIXTURES = join(__dirname, '../../fixtures/load');
@@ -31,10 +31,6 @@ export interface ExpectedProblem {
   message: string;
 }
 
-/** `uses:` paths are checked against the file system, relative to the fixture, as the CLI does. */
-function workflowExists(path: string, fromFile: string): boolean {
-  return existsSync(resolve(dirname(fromFile), path));
-}
 
 function expectedOf(problems: Problem[]): ExpectedProblem[] {
   return problems.map((p) => ({
@@ -57,7 +53,8 @@ describe('loader golden files (test/fixtures/load)', () => {
     test(name, () => {
       const file = join(FIXTURES, name);
       const text = readFileSync(file, 'utf8');
-      const result = checkWorkflow(text, file, { workflowExists });
+      // `uses:` paths are read from the file system, relative to the fixture, as the CLI does.
+      const result = checkWorkflow(text, file, { files: new CachedWorkflowFiles(readTextSync) });
       assertWellFormed(text, file, result);
       const actual = expectedOf(result.problems);
       const goldenFile = file.replace(/\.workflow\.yaml$/, '.expected.json');

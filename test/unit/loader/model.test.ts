@@ -21,6 +21,7 @@ import {
   type Workflow,
   type WorkflowStep,
 } from '../../../src/engine/index';
+import { existing } from './files';
 
 const FIXTURES = join(__dirname, '../../fixtures/load');
 const VALID = join(FIXTURES, 'valid.workflow.yaml');
@@ -41,7 +42,7 @@ function parts(list: TemplatePart[]): (string | { expr: string; at: string })[] 
 }
 
 function load(): Workflow {
-  const result = checkWorkflow(text, VALID, { workflowExists: () => true });
+  const result = checkWorkflow(text, VALID, { files: existing(() => true) });
   assert.deepEqual(result.problems, []);
   assert.ok(result.workflow);
   return result.workflow;
@@ -210,15 +211,15 @@ describe('checkWorkflow options and formatting', () => {
   const missing = join(FIXTURES, 'code-workflow-not-found.workflow.yaml');
   const missingText = readFileSync(missing, 'utf8');
 
-  test('workflow-not-found only when a workflowExists option says so', () => {
+  test('workflow-not-found only when the files port says so', () => {
     assert.deepEqual(checkWorkflow(missingText, missing).problems, [], 'without the option, paths are not checked');
-    assert.deepEqual(checkWorkflow(missingText, missing, { workflowExists: () => true }).problems, []);
+    assert.deepEqual(checkWorkflow(missingText, missing, { files: existing(() => true) }).problems, []);
     const asked: [string, string][] = [];
     const { problems } = checkWorkflow(missingText, missing, {
-      workflowExists: (path, from) => {
+      files: existing((path, from) => {
         asked.push([path, from]);
         return false;
-      },
+      }),
     });
     assert.deepEqual(asked, [['lib/summarise.workflow.yaml', missing]], 'asked with the path as written and the file it is relative to');
     assert.deepEqual(
@@ -227,8 +228,8 @@ describe('checkWorkflow options and formatting', () => {
     );
   });
 
-  test('the valid fixture with workflowExists returning false reports its one uses: path', () => {
-    const { problems } = checkWorkflow(text, VALID, { workflowExists: () => false });
+  test('the valid fixture with a files port that finds nothing reports its one uses: path', () => {
+    const { problems } = checkWorkflow(text, VALID, { files: existing(() => false) });
     assert.deepEqual(problems.map((p) => [p.code, slice(p.range)]), [['workflow-not-found', 'lib/shorten.workflow.yaml']]);
   });
 
@@ -262,7 +263,7 @@ describe('checkWorkflow options and formatting', () => {
 
   test('CRLF line endings give the same lines and columns', () => {
     const crlf = text.replace(/\n/g, '\r\n');
-    const result = checkWorkflow(crlf, VALID, { workflowExists: () => true });
+    const result = checkWorkflow(crlf, VALID, { files: existing(() => true) });
     assert.deepEqual(result.problems, []);
     const posts = result.workflow!.stepsById.get('posts') as PromptStep;
     const exprs = posts.prompt.parts.flatMap((p) => ('expr' in p ? [at(p.expr.range)] : []));
