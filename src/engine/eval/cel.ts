@@ -1,45 +1,63 @@
 /**
- * CEL for expectations: the engine's language (cel-js, its value conversions), over
- * what a finished run is rather than what a running step sees — `outputs`, `steps`,
- * `usage`, `cost`, `calls`, `path`, `inputs`, `run`, and a dataset's `row`.
+ * CEL for expectations: the engine's own environment (its number rule, `matches` on
+ * RE2, its messages), cloned and given the names of a finished run — `outputs`,
+ * `steps`, `usage`, `cost`, `calls`, `path`, `inputs`, `run`, and a dataset's `row`.
  */
-import { Environment, type ParseResult } from '@marcbachmann/cel-js';
-import { fromCel, splitTemplate, stringify, toCel } from '../expressions';
+import type { ParseResult } from '@marcbachmann/cel-js';
+import { LRUCache } from 'lru-cache';
+import { celMap, fromCel, splitTemplate, stringify, toCel } from '../expressions';
+import { depthOf, environment, MAX_EXPRESSION_DEPTH, useRe2 } from '../expressions/environment';
+import { explain, tooDeep } from '../expressions/errors';
 import type { Expr } from '../types';
 import { topLevelPath, type RunFacts } from './facts';
 
 export const EXPECTATION_VARIABLES = ['outputs', 'steps', 'inputs', 'usage', 'cost', 'calls', 'path', 'row', 'run'] as const;
 
-const environment = new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false })
+// `steps`, `inputs` and `run` are the engine's names already; the rest are a finished run's.
+const expectations = environment
+  .clone()
   .registerVariable('outputs', 'map')
-  .registerVariable('steps', 'map')
-  .registerVariable('inputs', 'map')
   .registerVariable('usage', 'map')
   .registerVariable('cost', 'double')
   .registerVariable('calls', 'list')
   .registerVariable('path', 'list')
-  .registerVariable('row', 'map')
-  .registerVariable('run', 'map');
+  .registerVariable('row', 'map');
 
-const compiled = new Map<string, ParseResult>();
+type Compiled = { program: ParseResult } | { error: string };
 
-/** Parses once per distinct source; throws with the parser's first line. */
-export function compileExpectation(source: string): ParseResult {
-  let program = compiled.get(source);
-  if (!program) {
-    program = environment.parse(source);
-    compiled.set(source, program);
+/** Expectations are few and repeat per row: a small bound only stops growth. */
+const compiled = new LRUCache<string, Compiled>({ max: 1000 });
+
+function compileExpectation(source: string): ParseResult {
+  let entry = compiled.get(source);
+  if (!entry) {
+    entry = parse(source);
+    compiled.set(source, entry);
   }
-  return program;
+  if ('error' in entry) throw new Error(entry.error);
+  return entry.program;
 }
 
-/** Why `source` cannot be an expectation (syntax or unknown names), or undefined. */
+function parse(source: string): Compiled {
+  let program: ParseResult;
+  try {
+    program = expectations.parse(source);
+  } catch (error) {
+    return { error: explain(error) };
+  }
+  const depth = depthOf(program.ast);
+  if (depth > MAX_EXPRESSION_DEPTH) return { error: tooDeep(depth) };
+  useRe2(program.ast);
+  return { program };
+}
+
+/** Why `source` cannot be an expectation (syntax, unknown names, types), or undefined. */
 export function expectationSyntaxError(source: string): string | undefined {
   try {
     const checked = compileExpectation(source).check();
-    return checked.valid ? undefined : plain(firstLine(checked.error));
+    return checked.valid ? undefined : explain(checked.error);
   } catch (error) {
-    return plain(firstLine(error));
+    return error instanceof Error ? error.message : String(error);
   }
 }
 
@@ -47,20 +65,25 @@ export type ExpectationScope = Partial<Record<(typeof EXPECTATION_VARIABLES)[num
 
 /** The scope an expectation sees for a finished run, as CEL values. */
 export function scopeOf(facts: RunFacts, row: Record<string, unknown> | undefined): ExpectationScope {
-  const steps: Record<string, unknown> = {};
-  for (const [id, result] of Object.entries(facts.steps)) {
-    Object.defineProperty(steps, id, {
-      value: toCel({ status: result.status, output: result.output ?? null, visits: result.visits, attempts: result.attempts, durationMs: result.durationMs ?? 0 }),
-      enumerable: true,
-    });
-  }
+  const steps = celMap(
+    Object.entries(facts.steps).map(([id, result]) => [
+      id,
+      celMap([
+        ['status', result.status],
+        ['output', toCel(result.output ?? null)],
+        // Counts are CEL ints, as `steps.<id>.visits` is in a workflow's own expressions.
+        ['visits', BigInt(result.visits)],
+        ['attempts', BigInt(result.attempts)],
+        ['durationMs', result.durationMs ?? 0],
+      ]),
+    ]),
+  );
   return {
     outputs: toCel(facts.outputs),
     steps,
     inputs: toCel(facts.inputs),
     usage: toCel(facts.usage),
-    // A double, always: `cost < 0.01` must type-check when the run cost nothing.
-    cost: facts.costUsd + 0,
+    cost: facts.costUsd,
     calls: toCel(facts.calls.map((call) => ({ step: call.stepId, provider: call.provider, model: call.model, tokens: call.usage?.totalTokens ?? 0, cached: call.cached }))),
     path: topLevelPath(facts),
     row: toCel(row ?? {}),
@@ -74,7 +97,7 @@ export function evaluateExpectation(expr: Pick<Expr, 'source'>, scope: Expectati
   try {
     return fromCel(program(scope as Record<string, unknown>));
   } catch (error) {
-    throw new Error(`\`${expr.source}\` failed: ${firstLine(error)}`);
+    throw new Error(`\`${expr.source}\` failed: ${explain(error, 'evaluate')}`);
   }
 }
 
@@ -88,19 +111,4 @@ export function renderExpected(value: unknown, scope: ExpectationScope): unknown
   if (error) throw new Error(error.message);
   if (parts.length === 1 && parts[0].expr) return evaluateExpectation(parts[0].expr, scope);
   return parts.map((part) => (part.text !== undefined ? part.text : stringify(evaluateExpectation(part.expr!, scope)))).join('');
-}
-
-/** cel-js's words in an author's: what is missing or unknown, not the parser's token names. */
-function plain(message: string): string {
-  return message
-    .replace(/^Unexpected token: EOF$/, 'it ends too early; something is missing at the end')
-    .replace(/^Unexpected token: (\w+)$/, (_, token: string) => `${token.toLowerCase()} is not expected here`)
-    .replace(/^Unknown variable: (\S+)$/, (_, name: string) => `there is no \`${name}\` here`)
-    .replace(/^no such overload: (\S+) (\S+) (\S+)$/, (_, l: string, op: string, r: string) => `\`${op}\` does not work on ${l} and ${r}`)
-    .replace(/^found no matching overload for '(.+)'$/, (_, call: string) => `there is no \`${call}\`; check the function's name and the types of its arguments`);
-}
-
-function firstLine(error: unknown): string {
-  if (error && typeof error === 'object' && 'summary' in error && typeof error.summary === 'string') return error.summary;
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }

@@ -4,9 +4,9 @@
  * for a diff.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { RE2JS } from 're2js';
 import { formatDuration } from '../duration';
 import { stringify } from '../expressions';
+import { regexMatches } from '../expressions/regex';
 import type { ProviderResolver, Workflow } from '../types';
 import { evaluateExpectation, renderExpected, scopeOf, type ExpectationScope } from './cel';
 import { topLevelPath, visitCounts, type RunFacts } from './facts';
@@ -61,7 +61,7 @@ async function check(expectation: Expectation, facts: RunFacts, scope: Expectati
     }
     case 'matches': {
       const actual = asText(subjectValue(expectation.subject, facts));
-      if (RE2JS.compile(expectation.pattern).matcher(actual).find()) return { passed: true };
+      if (regexMatches(actual, expectation.pattern)) return { passed: true };
       return { passed: false, message: `${subjectLabel(expectation.subject)} does not match /${expectation.pattern}/; it is ${shown(actual)}`, expected: `/${expectation.pattern}/`, actual };
     }
     case 'schema': {

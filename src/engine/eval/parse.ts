@@ -4,10 +4,10 @@
  * The workflow, when it could be built, is what names are checked against.
  */
 import Ajv from 'ajv';
-import { RE2JS } from 're2js';
 import { isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parseDuration } from '../duration';
 import { setEntry, splitTemplate } from '../expressions';
+import { patternProblem } from '../expressions/regex';
 import { nodeRange, YAML_OPTIONS } from '../load';
 import { SourceMap } from '../source';
 import { didYouMean } from '../suggest';
@@ -204,11 +204,8 @@ class TestReader {
         return this.fail(value, 'test-shape', '`contains:` is the text the value must contain');
       case 'matches': {
         if (typeof plain !== 'string') return this.fail(value, 'test-shape', '`matches:` is a regular expression (RE2 syntax, as CEL `matches`), e.g. `"(?i)refund"`');
-        try {
-          RE2JS.compile(plain);
-        } catch (error) {
-          return this.fail(value, 'test-regex', `\`${plain}\` is not a regular expression RE2 accepts: ${(error as Error).message.split('\n')[0]} (RE2 has no lookaround or backreferences)`);
-        }
+        const problem = patternProblem(plain);
+        if (problem) return this.fail(value, 'test-regex', problem);
         return { kind, subject, pattern: plain };
       }
       case 'schema': {

@@ -82,7 +82,7 @@ describe('tests: in a workflow file', () => {
     assert.match(text, /the workflow has no input `mesage`; did you mean `message`\?/);
     assert.match(text, /step `route` makes no model call/);
     assert.match(text, /a test case has no key `expekt`; did you mean `expect`\?/);
-    assert.match(text, /RE2 has no lookaround/);
+    assert.match(text, /RE2, which has no lookahead or lookbehind/);
     assert.doesNotMatch(text, /must NOT|no such overload|Unexpected token/);
   });
 
