@@ -11,7 +11,7 @@ import type { ProviderResolver, Workflow } from '../types';
 import { evaluateExpectation, renderExpected, scopeOf, type ExpectationScope } from './cel';
 import { topLevelPath, visitCounts, type RunFacts } from './facts';
 import { judge } from './judge';
-import { subjectLabel } from './parse';
+import { subjectLabel } from './labels';
 import type { Expectation, ExpectationResult, Subject } from './types';
 
 export interface CheckContext {

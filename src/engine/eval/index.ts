@@ -1,6 +1,7 @@
 /** Evaluation: test cases in workflow files, datasets, expectations, evals on disk, reports. Node-only (datasets and evals use `node:fs`). */
 export * from './types';
-export { parseTests, subjectLabel } from './parse';
+export { parseTests } from './parse';
+export { labelOf, subjectLabel } from './labels';
 export { runFacts, topLevelPath, visitCounts, type RunFacts, type PathEntry, type ModelCallFact } from './facts';
 export { checkExpectations, subjectValue, deepEqual, asText, type CheckContext } from './expect';
 export { judge, type JudgeRequest, type JudgeVerdict } from './judge';

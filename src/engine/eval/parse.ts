@@ -13,6 +13,7 @@ import { SourceMap } from '../source';
 import { didYouMean } from '../suggest';
 import type { ModelSettings, SourceRange, Template, TemplateValue, Workflow } from '../types';
 import { expectationSyntaxError } from './cel';
+import { labelOf } from './labels';
 import type { DatasetCase, Expectation, ExpectationSpec, Subject, TestEntry, TestProblem, TestProblemCode, TestSuite } from './types';
 
 const ENTRY_KEYS = ['name', 'description', 'inputs', 'rows', 'columns', 'mock', 'expect'];
@@ -395,31 +396,4 @@ class TestReader {
   private range(node: Node | null | undefined): SourceRange {
     return nodeRange(node, this.source);
   }
-}
-
-function labelOf(spec: ExpectationSpec): string {
-  const subject = 'subject' in spec ? subjectLabel(spec.subject) : '';
-  switch (spec.kind) {
-    case 'equals':
-    case 'contains':
-    case 'matches':
-    case 'schema':
-    case 'judge':
-      return `${spec.kind} ${subject}`;
-    case 'cel':
-      return `cel ${spec.expr.source.length > 40 ? `${spec.expr.source.slice(0, 39)}…` : spec.expr.source}`;
-    case 'status':
-      return `status ${spec.status}`;
-    case 'path':
-      return spec.exact ? `path ${spec.exact.join(' → ')}` : 'path';
-    case 'budget':
-      return 'budget';
-  }
-}
-
-/** `outputs`, `output reply`, `step classify.category`: what an expectation looks at, in a table cell. */
-export function subjectLabel(subject: Subject): string {
-  const field = subject.field ? `.${subject.field.join('.')}` : '';
-  if (subject.kind === 'outputs') return `outputs${field}`;
-  return `${subject.kind} ${subject.name}${field}`;
 }
