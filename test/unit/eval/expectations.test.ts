@@ -149,3 +149,28 @@ describe('expectations on a real run (mock provider)', () => {
     }
   });
 });
+
+describe('a case\'s mock replies', () => {
+  test('replace the step\'s own mock inside a parallel branch, on the mock provider, without changing the workflow', async () => {
+    const { loadWorkflow } = await import('../../../src/engine/load');
+    const { withMocks } = await import('../../../src/engine/eval');
+    const text = `name: fan
+model: { provider: openai, name: gpt-4o-mini }
+steps:
+  - id: fan
+    parallel:
+      - { id: left, prompt: left, mock: original }
+      - { id: right, prompt: right, mock: kept }
+outputs:
+  left: "{{ steps.left.output }}"
+`;
+    const { workflow } = loadWorkflow(text, 'fan.workflow.yaml');
+    const mocked = withMocks(workflow!, { left: { kind: 'literal', value: 'replaced' } });
+    const left = mocked.stepsById.get('left')!;
+    assert.equal(left.kind === 'prompt' && left.model?.provider, 'mock');
+    assert.deepEqual(left.mock, { kind: 'literal', value: 'replaced' });
+    assert.equal(mocked.steps[0].kind === 'parallel' && mocked.steps[0].branches[0], left, 'the tree and the index agree');
+    assert.deepEqual(workflow!.stepsById.get('left')!.mock, { kind: 'literal', value: 'original' }, 'the loaded workflow is unchanged');
+    assert.equal(mocked.stepsById.get('right'), workflow!.stepsById.get('right'));
+  });
+});
