@@ -19,6 +19,7 @@ const BENCHES: Record<string, { module: string; exportName: string }> = {
   scale: { module: './scale', exportName: 'benchScale' },
   tools: { module: './tools', exportName: 'benchTools' },
   regex: { module: './regex', exportName: 'benchRegex' },
+  eval: { module: './eval', exportName: 'benchEval' },
 };
 
 async function main(): Promise<void> {

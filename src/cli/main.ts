@@ -11,6 +11,7 @@ import { resumeCommand } from './resume';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
 import { serveCommand } from './serve';
+import { testCommand } from './test';
 import { traceCommand } from './trace';
 import { validateCommand } from './validate';
 import { workerCommand } from './worker';
@@ -48,6 +49,7 @@ export const COMMANDS: Record<string, Command> = {
   trace: traceCommand,
   serve: serveCommand,
   worker: workerCommand,
+  test: testCommand,
   mcp: mcpCommand,
   merge: mergeCommand,
   'merge-driver': mergeDriverCommand,

@@ -69,6 +69,9 @@ export type ErrorCode =
   | 'tool-timeout'
   /** The approval policy or the person refused the call. */
   | 'tool-denied'
+  // ── serving ──
+  /** The run's worker died too often, or the queue gave up on it. */
+  | 'worker'
   /** Anything else: a bug, reported with its message and never retried. */
   | 'internal';
 

@@ -17,6 +17,7 @@ import { RunStatusBar } from './runs/status-bar';
 import { settings } from './settings';
 import { registerRunPanel } from './panel';
 import { registerRunsView } from './runs-view';
+import { registerTesting, type WorkflowTesting } from './testing';
 
 /** What `activate` returns: the run manager for other parts of the extension and for tests. */
 export interface OrchestrateApi {
@@ -25,6 +26,8 @@ export interface OrchestrateApi {
   readonly diagnostics: WorkflowDiagnostics;
   /** Its `onDidChangeCodeLenses` tells tests when the lenses changed. */
   readonly codeLenses: WorkflowCodeLens;
+  /** The Test Explorer's workflows and cases. */
+  readonly testing: WorkflowTesting;
   /** How long `activate` took, in milliseconds. */
   readonly activationMs: number;
 }
@@ -63,10 +66,11 @@ export function activate(context: vscode.ExtensionContext): OrchestrateApi {
   // context.subscriptions); they show sessions and start runs only through `runs`.
   registerRunPanel(context, runs, log);
   registerRunsView(context, runs);
+  const testing = registerTesting(context, log);
 
   const activationMs = performance.now() - started;
   log.info(`Orchestrate activated in ${activationMs.toFixed(1)} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: runs are disabled)'}`);
-  return { runs, documents, diagnostics, codeLenses, activationMs };
+  return { runs, documents, diagnostics, codeLenses, testing, activationMs };
 }
 
 export function deactivate(): void {}

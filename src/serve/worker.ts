@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { newRunId, toErrorInfo, type RunEvent } from '../engine';
+import { newRunId, toErrorInfo, type ErrorInfo, type RunEvent } from '../engine';
 import type { CachePolicy } from '../engine/cache';
 import { loadConfigFile } from '../engine/providers/config';
 import { restorerFromEvents, TraceStore } from '../engine/trace';
@@ -102,7 +102,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         },
       });
     } catch (error) {
-      const info = error instanceof ApiError ? { code: error.code, message: error.message } : toErrorInfo(error);
+      const info: ErrorInfo = error instanceof ApiError ? { code: 'workflow', message: `${error.code}: ${error.message}` } : toErrorInfo(error);
       publish({ type: 'run.failed', runId: lastStart?.runId ?? id, seq: 0, time: Date.now(), error: { ...info, message: `worker: ${info.message}` }, durationMs: 0, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } });
     } finally {
       inHand.delete(id);

@@ -3,6 +3,7 @@
  * request (so an edit is live without a restart), and the inputs a request gives
  * checked against the workflow's `inputs:`.
  */
+import { CachedWorkflowFiles, readTextSync } from '../engine/workflow-files';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkWorkflow, coerce, formatProblem, hasErrors, type InputDef, type Workflow } from '../engine';
@@ -41,7 +42,7 @@ export function loadServedWorkflow(root: string, name: unknown): ServedWorkflow 
 
 export function checkServedFile(root: string, file: string): ServedWorkflow {
   const text = readFileSync(file, 'utf8');
-  const result = checkWorkflow(text, file, { workflowExists: (uses, from) => existsSync(path.resolve(path.dirname(from), uses)) });
+  const result = checkWorkflow(text, file, { files: new CachedWorkflowFiles(readTextSync) });
   const problems = result.problems.filter((problem) => !isUnknownOnKeyProblem(problem));
   const { triggers, problems: triggerProblems } = parseTriggers(text, file, result.workflow);
   const relative = path.relative(root, file).split(path.sep).join('/');

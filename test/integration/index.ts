@@ -29,6 +29,7 @@ const SUITES: SuiteFile[] = [
   { file: 'editor-restricted.test.ts', load: () => import('./suite/editor-restricted.test.js') },
   { file: 'debug.test.ts', load: () => import('./suite/debug.test.js') },
   { file: 'debug-restricted.test.ts', load: () => import('./suite/debug-restricted.test.js') },
+  { file: 'testing.test.ts', load: () => import('./suite/testing.test.js') },
 ];
 
 /** Marks the test log so launchers can tell it from the workbench's own log lines. */

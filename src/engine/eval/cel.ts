@@ -1,0 +1,114 @@
+/**
+ * CEL for expectations: the engine's own environment (its number rule, `matches` on
+ * RE2, its messages), cloned and given the names of a finished run — `outputs`,
+ * `steps`, `usage`, `cost`, `calls`, `path`, `inputs`, `run`, and a dataset's `row`.
+ */
+import type { ParseResult } from '@marcbachmann/cel-js';
+import { LRUCache } from 'lru-cache';
+import { celMap, fromCel, splitTemplate, stringify, toCel } from '../expressions';
+import { depthOf, environment, MAX_EXPRESSION_DEPTH, useRe2 } from '../expressions/environment';
+import { explain, tooDeep } from '../expressions/errors';
+import type { Expr } from '../types';
+import { topLevelPath, type RunFacts } from './facts';
+
+export const EXPECTATION_VARIABLES = ['outputs', 'steps', 'inputs', 'usage', 'cost', 'calls', 'path', 'row', 'run'] as const;
+
+// `steps`, `inputs` and `run` are the engine's names already; the rest are a finished run's.
+const expectations = environment
+  .clone()
+  .registerVariable('outputs', 'map')
+  .registerVariable('usage', 'map')
+  .registerVariable('cost', 'double')
+  .registerVariable('calls', 'list')
+  .registerVariable('path', 'list')
+  .registerVariable('row', 'map');
+
+type Compiled = { program: ParseResult } | { error: string };
+
+/** Expectations are few and repeat per row: a small bound only stops growth. */
+const compiled = new LRUCache<string, Compiled>({ max: 1000 });
+
+function compileExpectation(source: string): ParseResult {
+  let entry = compiled.get(source);
+  if (!entry) {
+    entry = parse(source);
+    compiled.set(source, entry);
+  }
+  if ('error' in entry) throw new Error(entry.error);
+  return entry.program;
+}
+
+function parse(source: string): Compiled {
+  let program: ParseResult;
+  try {
+    program = expectations.parse(source);
+  } catch (error) {
+    return { error: explain(error) };
+  }
+  const depth = depthOf(program.ast);
+  if (depth > MAX_EXPRESSION_DEPTH) return { error: tooDeep(depth) };
+  useRe2(program.ast);
+  return { program };
+}
+
+/** Why `source` cannot be an expectation (syntax, unknown names, types), or undefined. */
+export function expectationSyntaxError(source: string): string | undefined {
+  try {
+    const checked = compileExpectation(source).check();
+    return checked.valid ? undefined : explain(checked.error);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+export type ExpectationScope = Partial<Record<(typeof EXPECTATION_VARIABLES)[number], unknown>>;
+
+/** The scope an expectation sees for a finished run, as CEL values. */
+export function scopeOf(facts: RunFacts, row: Record<string, unknown> | undefined): ExpectationScope {
+  const steps = celMap(
+    Object.entries(facts.steps).map(([id, result]) => [
+      id,
+      celMap([
+        ['status', result.status],
+        ['output', toCel(result.output ?? null)],
+        // Counts are CEL ints, as `steps.<id>.visits` is in a workflow's own expressions.
+        ['visits', BigInt(result.visits)],
+        ['attempts', BigInt(result.attempts)],
+        ['durationMs', result.durationMs ?? 0],
+      ]),
+    ]),
+  );
+  return {
+    outputs: toCel(facts.outputs),
+    steps,
+    inputs: toCel(facts.inputs),
+    usage: toCel(facts.usage),
+    cost: facts.costUsd,
+    calls: toCel(facts.calls.map((call) => ({ step: call.stepId, provider: call.provider, model: call.model, tokens: call.usage?.totalTokens ?? 0, cached: call.cached }))),
+    path: topLevelPath(facts),
+    row: toCel(row ?? {}),
+    run: toCel({ status: facts.status, durationMs: facts.durationMs, error: facts.error?.message ?? null }),
+  };
+}
+
+/** Evaluates an expectation's expression; throws with a message for the author. */
+export function evaluateExpectation(expr: Pick<Expr, 'source'>, scope: ExpectationScope): unknown {
+  const program = compileExpectation(expr.source);
+  try {
+    return fromCel(program(scope as Record<string, unknown>));
+  } catch (error) {
+    throw new Error(`\`${expr.source}\` failed: ${explain(error, 'evaluate')}`);
+  }
+}
+
+/**
+ * An expected value may name the row: `equals: "{{ row.answer }}"`. A value that is
+ * exactly one `{{ }}` keeps its type; other strings render as text; anything else is as written.
+ */
+export function renderExpected(value: unknown, scope: ExpectationScope): unknown {
+  if (typeof value !== 'string' || !value.includes('{{')) return value;
+  const { parts, error } = splitTemplate(value);
+  if (error) throw new Error(error.message);
+  if (parts.length === 1 && parts[0].expr) return evaluateExpectation(parts[0].expr, scope);
+  return parts.map((part) => (part.text !== undefined ? part.text : stringify(evaluateExpectation(part.expr!, scope)))).join('');
+}
