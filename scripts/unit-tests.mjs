@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-const LAYERS = ['src/engine', 'src/cli', 'src/shared'];
+const LAYERS = ['src/engine', 'src/cli', 'src/shared', 'src/serve', 'src/mcp', 'src/debug', 'src/authoring'];
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

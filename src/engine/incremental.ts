@@ -10,6 +10,7 @@
  */
 import { isMap, isScalar, isSeq, parseDocument, visit, YAMLSeq, type Document, type Node, type Pair } from 'yaml';
 import { analyzeWorkflow, type AnalyzeOptions } from './analyze';
+import { sectionProblems } from './sections';
 import { loadDocument, loadWorkflow, sortProblems, YAML_OPTIONS, type LoadResult } from './load';
 
 interface Piece {
@@ -24,6 +25,7 @@ export class IncrementalChecker {
   /** The same as `checkWorkflow`, faster on the second and later calls. */
   check(text: string, file: string, options: AnalyzeOptions = {}): LoadResult {
     const result = this.load(text, file);
+    result.problems.push(...sectionProblems(text, file, result.workflow));
     if (result.workflow) result.problems.push(...analyzeWorkflow(result.workflow, { source: result.source, ...options }));
     sortProblems(result.problems);
     return result;

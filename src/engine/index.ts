@@ -4,6 +4,7 @@
  */
 import { analyzeWorkflow, type AnalyzeOptions } from './analyze';
 import { loadWorkflow, sortProblems, type LoadResult } from './load';
+import { sectionProblems } from './sections';
 import type { Problem } from './types';
 
 export * from './types';
@@ -28,6 +29,7 @@ export { stringify as stringifyOutput, renderText, evaluate } from './expression
 /** Loads and analyzes a file: every problem, sorted by position, and the workflow when it could be built. */
 export function checkWorkflow(text: string, file: string, options: AnalyzeOptions = {}): LoadResult {
   const result = loadWorkflow(text, file);
+  result.problems.push(...sectionProblems(text, file, result.workflow));
   if (result.workflow) result.problems.push(...analyzeWorkflow(result.workflow, { source: result.source, ...options }));
   sortProblems(result.problems);
   return result;

@@ -73,7 +73,28 @@ export type ProblemCode =
   | 'invalid-default'
   | 'unknown-with-input'
   | 'missing-with-input'
-  | 'uses-cycle';
+  | 'uses-cycle'
+  // `on:` triggers (src/engine/triggers) and `tests:` (src/engine/eval), checked beside the steps
+  | 'trigger-invalid'
+  | 'trigger-unknown-key'
+  | 'trigger-webhook-path'
+  | 'trigger-duplicate-path'
+  | 'trigger-secret-env'
+  | 'trigger-cron'
+  | 'trigger-timezone'
+  | 'trigger-unknown-input'
+  | 'trigger-expression'
+  | 'test-shape'
+  | 'test-unknown-key'
+  | 'test-duplicate-name'
+  | 'test-unknown-step'
+  | 'test-unknown-input'
+  | 'test-unknown-output'
+  | 'test-expression'
+  | 'test-regex'
+  | 'test-schema'
+  | 'test-budget'
+  | 'test-threshold';
 
 // ─── The workflow model ──────────────────────────────────────────────────────
 

@@ -8,7 +8,7 @@ import { Cron } from 'croner';
 import type { Clock } from '../engine';
 import type { RunBackend } from './backend';
 import type { RunRecord } from './run-log';
-import type { ScheduleTrigger } from './triggers';
+import type { ScheduleTrigger } from '../engine/triggers/triggers';
 import { checkRunInputs, checkServedFile, type ServedWorkflow } from './workflows';
 
 export interface SchedulerEvents {

@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { RunBackend } from './backend';
 import { ApiError } from './errors';
 import { verifySignature } from './signature';
-import type { WebhookTrigger } from './triggers';
-import { applyMapping } from './webhook-mapping';
+import type { WebhookTrigger } from '../engine/triggers/triggers';
+import { applyMapping } from '../engine/triggers/webhook-mapping';
 import { checkRunInputs, checkServedFile, type ServedWorkflow } from './workflows';
 
 interface Route {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkWorkflow, coerce, formatProblem, hasErrors, type InputDef, type Workflow } from '../engine';
 import { ApiError } from './errors';
-import { isUnknownOnKeyProblem, parseTriggers, type Triggers } from './triggers';
+import { parseTriggers, type Triggers } from '../engine/triggers/triggers';
 
 export interface ServedWorkflow {
   /** The path as the API names it: relative to the served folder, with `/`. */
@@ -43,11 +43,12 @@ export function loadServedWorkflow(root: string, name: unknown): ServedWorkflow 
 export function checkServedFile(root: string, file: string): ServedWorkflow {
   const text = readFileSync(file, 'utf8');
   const result = checkWorkflow(text, file, { files: new CachedWorkflowFiles(readTextSync) });
-  const problems = result.problems.filter((problem) => !isUnknownOnKeyProblem(problem));
-  const { triggers, problems: triggerProblems } = parseTriggers(text, file, result.workflow);
+  // checkWorkflow reports the `on:` problems with the rest; this parse is for the triggers themselves.
+  const { problems } = result;
+  const { triggers } = parseTriggers(text, file, result.workflow);
   const relative = path.relative(root, file).split(path.sep).join('/');
-  const errors = [...problems.filter((p) => p.severity === 'error').map(formatProblem), ...triggerProblems.map((p) => `${p.file}:${p.range.start.line}:${p.range.start.column}: ${p.code}: ${p.message}`)];
-  if (!result.workflow || hasErrors(problems) || triggerProblems.length > 0) {
+  const errors = problems.filter((p) => p.severity === 'error').map(formatProblem);
+  if (!result.workflow || hasErrors(problems)) {
     throw new ApiError(422, 'workflow-invalid', `\`${relative}\` has errors; fix them to run it`, { problems: errors.map((line) => line.replace(root + path.sep, '')) });
   }
   return { name: relative, file, text, workflow: result.workflow, triggers };

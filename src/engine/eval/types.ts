@@ -3,21 +3,11 @@
  * dataset cases whose inputs come from rows, the expectations they carry and what
  * checking them gives. Plain data, no Node or vscode imports.
  */
-import type { Expr, ModelSettings, SourceRange, TemplateValue } from '../types';
+import type { Expr, ModelSettings, ProblemCode, SourceRange, TemplateValue } from '../types';
 
 /** Stable codes of problems in `tests:`: editors and tests key on them. */
-export type TestProblemCode =
-  | 'test-shape'
-  | 'test-unknown-key'
-  | 'test-duplicate-name'
-  | 'test-unknown-step'
-  | 'test-unknown-input'
-  | 'test-unknown-output'
-  | 'test-expression'
-  | 'test-regex'
-  | 'test-schema'
-  | 'test-budget'
-  | 'test-threshold';
+/** The codes of `tests:` problems (declared with the rest in src/engine/types.ts). */
+export type TestProblemCode = Extract<ProblemCode, `test-${string}`>;
 
 export interface TestProblem {
   file: string;

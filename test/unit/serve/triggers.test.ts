@@ -10,7 +10,7 @@ import { Executor } from '../../../src/serve/execute';
 import { Scheduler } from '../../../src/serve/scheduler';
 import { startServer } from '../../../src/serve/server';
 import { signBody, verifySignature } from '../../../src/serve/signature';
-import { parseTriggers } from '../../../src/serve/triggers';
+import { parseTriggers } from '../../../src/engine/triggers/triggers';
 import { checkServedFile } from '../../../src/serve/workflows';
 import { TraceStore } from '../../../src/engine/trace';
 import * as path from 'node:path';

@@ -18,20 +18,12 @@
  */
 import { Cron } from 'croner';
 import { isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from 'yaml';
-import type { Severity, SourceRange, Workflow } from '../engine';
-import { SourceMap } from '../engine/source';
+import { SourceMap } from '../source';
+import type { ProblemCode, Severity, SourceRange, Workflow } from '../types';
 import { compileMapping, type InputMapping } from './webhook-mapping';
 
-export type TriggerProblemCode =
-  | 'trigger-invalid'
-  | 'trigger-unknown-key'
-  | 'trigger-webhook-path'
-  | 'trigger-duplicate-path'
-  | 'trigger-secret-env'
-  | 'trigger-cron'
-  | 'trigger-timezone'
-  | 'trigger-unknown-input'
-  | 'trigger-expression';
+/** The codes of `on:` problems (declared with the rest in src/engine/types.ts). */
+export type TriggerProblemCode = Extract<ProblemCode, `trigger-${string}`>;
 
 export interface TriggerProblem {
   file: string;
@@ -242,9 +234,4 @@ function isTimeZone(name: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The schema problem the loader reports for `on:` until it knows the key; the serve faces drop it and check `on:` here. */
-export function isUnknownOnKeyProblem(problem: { code: string; message: string }): boolean {
-  return problem.code === 'schema' && problem.message.startsWith('unknown key `on` at the top level');
 }

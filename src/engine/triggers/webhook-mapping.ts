@@ -4,7 +4,7 @@
  * expression in a workflow (side-effect free, no prototype access).
  */
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
-import { fromCel, setEntry, splitTemplate, stringify, toCel } from '../engine/expressions';
+import { fromCel, setEntry, splitTemplate, stringify, toCel } from '../expressions';
 
 const environment = new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false })
   .registerVariable('body', 'dyn')
