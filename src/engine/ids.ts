@@ -46,3 +46,8 @@ export function seededIdSource(seed: number): IdSource {
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   });
 }
+
+/** A run id from the system source, for faces that name a run before it starts. */
+export function newRunId(now: number): string {
+  return systemIds.runId(now);
+}

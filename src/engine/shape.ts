@@ -75,7 +75,8 @@ const TYPE_WORDS: Record<InputType, string> = {
   array: 'a list',
 };
 
-function hasType(value: unknown, type: InputType): boolean {
+/** Whether a JSON value is of an input's declared `type`. */
+export function hasType(value: unknown, type: InputType): boolean {
   switch (type) {
     case 'string':
       return typeof value === 'string';

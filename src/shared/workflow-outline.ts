@@ -4,7 +4,8 @@
  * loaded `Workflow`; the webview only ever sees this plain, JSON-safe copy, since
  * the `Workflow` itself holds Maps and source ranges the panel has no use for.
  */
-import { allSteps, edges, type EdgeKind } from '../engine/graph';
+import { edges, type EdgeKind } from '../engine/graph';
+import { stepInfosOf } from '../engine/state/selectors';
 import type { StepKind, Workflow } from '../engine/types';
 
 export interface OutlineStep {
@@ -41,15 +42,8 @@ export interface WorkflowOutline {
 
 /** The panel's copy of a workflow: steps in file order and the control-flow edges plus parallel nesting. */
 export function outlineOf(workflow: Workflow): WorkflowOutline {
-  const depthOf = new Map<string, number>();
-  const steps: OutlineStep[] = allSteps(workflow.steps).map((step) => {
-    const depth = step.parentId === undefined ? 0 : (depthOf.get(step.parentId) ?? 0) + 1;
-    depthOf.set(step.id, depth);
-    const outline: OutlineStep = { id: step.id, kind: step.kind, depth, line: step.idRange.start.line, forEach: step.forEach !== undefined };
-    if (step.name !== undefined) outline.name = step.name;
-    if (step.parentId !== undefined) outline.parentId = step.parentId;
-    return outline;
-  });
+  // Every step the workflow declares: kind, nesting and line, as the run state lists them.
+  const steps = stepInfosOf(workflow) as OutlineStep[];
   const out: OutlineEdge[] = edges(workflow).map((edge) => (edge.label === undefined ? { from: edge.from, to: edge.to, kind: edge.kind } : { ...edge }));
   for (const step of steps) {
     if (step.parentId !== undefined) out.push({ from: step.parentId, to: step.id, kind: 'branch' });

@@ -1,7 +1,9 @@
 /**
  * `OpenAIProvider`: real model calls to OpenAI and to any server that speaks its
  * chat-completions protocol (Azure OpenAI, vLLM, llama.cpp, Ollama, LM Studio,
- * OpenRouter, Groq, LiteLLM…), through the official `openai` SDK.
+ * OpenRouter, Groq, LiteLLM…), through the official `openai` SDK. Longer than the
+ * house's 400 lines: one request's life (limits, streaming, structured-output
+ * fallbacks, retries, errors) reads best in one place.
  *
  * What it adds on top of the SDK:
  * - streaming with `onDelta`, usage from the final chunk, and an idle timeout on the

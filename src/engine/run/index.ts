@@ -5,7 +5,7 @@ import { Runner } from './runner';
 
 export type { RunOptions, Restorer, RestoredStep } from './options';
 export type { Inspector, InspectionPoint } from './inspector';
-export { newRunId } from './ids';
+export { newRunId } from '../ids';
 export { toErrorInfo } from './errors';
 export { decideRetry, visitLimit, stopsAfter } from './decide';
 

@@ -1,5 +1,6 @@
 /** What a run is given: the ports it acts through and what the face asked for. */
 import type { RunControl } from '../control';
+import type { IdSource } from '../ids';
 import type { Asker, Clock, ModelCallRecord, ModelSettings, ProviderResolver, RunEvent, StepRef, StepResult, WorkflowLoader } from '../types';
 import type { CancelScope } from './cancel-scope';
 import type { Inspector } from './inspector';
@@ -27,6 +28,8 @@ export interface RunOptions {
   loadWorkflow?: WorkflowLoader;
   onEvent?: (event: RunEvent) => void;
   runId?: string;
+  /** Where the run's id comes from when `runId` is not given (tests pass a seeded source). */
+  ids?: IdSource;
   /** Pause, resume, step and cancel. A signal alone also cancels. */
   control?: RunControl;
   signal?: AbortSignal;
@@ -74,6 +77,7 @@ export function childOptions(parent: RunOptions, child: { inputs: Record<string,
     providers: parent.providers,
     restore: parent.restore,
     clock: parent.clock,
+    ids: parent.ids,
     ask: parent.ask,
     loadWorkflow: parent.loadWorkflow,
     defaults: parent.defaults,

@@ -20,7 +20,7 @@ import { TRACE_SCHEMA_VERSION, type ErrorInfo, type RunEvent, type RunResult, ty
 import { CancelScope, raceAbort } from './cancel-scope';
 import { decideRetry, stopsAfter, visitLimit } from './decide';
 import { isRetryable, partialOf, retryAfterOf, StepError, toErrorInfo } from './errors';
-import { newRunId } from './ids';
+import { systemIds } from '../ids';
 import type { InspectionPoint, Inspector } from './inspector';
 import type { RunOptions } from './options';
 import { mockKey, MockRotation } from './request';
@@ -73,7 +73,7 @@ export class Runner {
     // A sub-workflow's run stops with the step that started it, paused or not.
     if (options.parentScope) linkAbort(options.parentScope.signal, (reason) => this.control.cancel(reason));
     linkAbort(this.control.signal, () => this.root.abort(this.control.signal.reason));
-    this.runId = options.runId ?? newRunId(this.clock.now());
+    this.runId = options.runId ?? (options.ids ?? systemIds).runId(this.clock.now());
     this.celWorkflow = celMap([
       ['name', workflow.name],
       ['file', workflow.file],

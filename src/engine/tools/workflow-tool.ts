@@ -3,6 +3,7 @@
  * output schema (from `outputs:`), and the check of the arguments an agent sends. Used
  * by `orchestrate mcp` and, later, by prompts that list other workflows in `tools:`.
  */
+import { hasType } from '../shape';
 import { resolveInputs } from '../inputs';
 import type { InputDef, InputStep, TemplateValue, Workflow } from '../types';
 
@@ -136,7 +137,7 @@ export function workflowArguments(workflow: Workflow, args: Record<string, unkno
   for (const input of workflow.inputs) {
     const value = args[input.name];
     if (value === undefined || value === null || typeof value === 'string') continue;
-    if (!fitsType(value, input.type)) problems.push(`input \`${input.name}\` must be ${article(input.type)}, not ${describe(value)}`);
+    if (!hasType(value, input.type)) problems.push(`input \`${input.name}\` must be ${article(input.type)}, not ${describe(value)}`);
   }
   const given = Object.fromEntries(Object.entries(args).filter(([, value]) => value !== null));
   const { values, missing, errors } = resolveInputs(workflow, given);
@@ -145,20 +146,6 @@ export function workflowArguments(workflow: Workflow, args: Record<string, unkno
   return problems.length > 0 ? { error: problems.join('; ') } : { values: { ...values } };
 }
 
-function fitsType(value: unknown, type: InputDef['type']): boolean {
-  switch (type) {
-    case 'string':
-      return typeof value === 'string';
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value);
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'array':
-      return Array.isArray(value);
-    case 'object':
-      return typeof value === 'object' && value !== null && !Array.isArray(value);
-  }
-}
 
 function article(type: InputDef['type']): string {
   return type === 'object' || type === 'array' ? `an ${type}` : `a ${type}`;
