@@ -296,7 +296,7 @@ describe('editor', function () {
 
       const statuses = await lensesWhen(uri, (titles) => titles.filter((t) => t.startsWith('✓ succeeded')).length === 6, 'a ✓ succeeded lens per step');
       assert.ok(statuses.includes('$(play) Run workflow'), 'the run lenses are back once the run ended');
-      await screenshot('editor-codelens-after-run', '.codelens-decoration:has-text("done")');
+      await screenshot('editor-codelens-after-run', '.codelens-decoration:has-text("succeeded")');
     });
 
     it('runs one step alone from its lens, reusing the upstream results of the last run', async () => {
