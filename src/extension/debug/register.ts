@@ -37,6 +37,11 @@ export function registerDebugging(context: vscode.ExtensionContext, runs: Workfl
     vscode.commands.registerCommand('orchestrate.workflow.debug', async (uri?: vscode.Uri) => {
       const file = uri ?? vscode.window.activeTextEditor?.document.uri;
       if (!file) return false;
+      // Refused before VS Code is asked: in Restricted Mode it would hold the launch on its own trust dialog.
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage(RESTRICTED_MESSAGE);
+        return false;
+      }
       return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(file), launchFor(file));
     }),
   ];

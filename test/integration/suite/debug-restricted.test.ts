@@ -14,7 +14,8 @@ describe('debugging in restricted mode', function () {
     const uri = await fixtures.write('it-debug-restricted.workflow.yaml', 'name: R\nsteps:\n  - id: a\n    set: x\n');
     await vscode.window.showTextDocument(uri);
     const before = api.runs.all.length;
-    const started = await vscode.debug.startDebugging(undefined, { type: 'orchestrate', request: 'launch', name: 'Debug restricted', workflow: uri.fsPath, mock: true });
+    // Through the extension's command: VS Code's own startDebugging would wait on its trust dialog.
+    const started = await vscode.commands.executeCommand<boolean>('orchestrate.workflow.debug', uri);
     assert.equal(started, false);
     assert.equal(vscode.debug.activeDebugSession, undefined);
     assert.equal(api.runs.all.length, before, 'no run started');

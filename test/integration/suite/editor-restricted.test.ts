@@ -34,7 +34,7 @@ describe('editor in restricted mode', function () {
     const { text, line, character } = withCursor(WORKFLOW.replace('{{ steps.frist.output }}', '{{ steps.¦ }}'));
     const completeUri = await fixtures.write('it-restricted-complete.workflow.yaml', text);
     const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', completeUri, new vscode.Position(line, character));
-    assert.deepEqual(list.items.map((i) => i.label), ['first']);
+    assert.deepEqual(list.items.map((i) => i.label), ['first', 'second']);
   });
 
   it('shows a lock instead of run lenses', async () => {

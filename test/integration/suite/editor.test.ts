@@ -176,9 +176,9 @@ describe('editor', function () {
       assert.deepEqual([...labels].sort(), ['array', 'boolean', 'number', 'object', 'string']);
     });
 
-    it('completes `{{ steps.` with the ids of steps that can have run', async () => {
+    it('completes `{{ steps.` with the ids of steps that can have run, and the step itself (its previous visit)', async () => {
       const labels = await complete(CLEAN.replace('using {{ steps.market.output }}', 'using {{ steps.¦ }}'));
-      assert.deepEqual(labels, ['classify', 'research', 'market', 'risks']);
+      assert.deepEqual(labels, ['classify', 'research', 'market', 'risks', 'draft']);
     });
 
     it('completes `steps.x.output.` with the fields of x\'s output schema', async () => {
