@@ -266,12 +266,23 @@ class Draft {
     let step = own(s.steps, id);
     if (!step) {
       step = { id, depth: 0, forEach: false, inWorkflow: false, status: 'pending', visits: 0, attempts: 0, executions: [], usage: ZERO_USAGE, calls: 0 };
-      s.steps[id] = step;
       if (!this.orderCopied) {
         s.order = [...s.order];
         this.orderCopied = true;
       }
-      s.order.push(id);
+      // A sub-workflow's step (`review/draft`) is listed under the `uses:` step that ran it.
+      const parentId = id.includes('/') ? id.slice(0, id.lastIndexOf('/')) : undefined;
+      const parent = parentId === undefined ? undefined : own(s.steps, parentId);
+      if (parent && parentId !== undefined) {
+        step.parentId = parentId;
+        step.depth = parent.depth + 1;
+        let at = s.order.indexOf(parentId) + 1;
+        while (at < s.order.length && s.order[at].startsWith(`${parentId}/`)) at++;
+        s.order.splice(at, 0, id);
+      } else {
+        s.order.push(id);
+      }
+      s.steps[id] = step;
       this.touched.add(id);
       return step;
     }
