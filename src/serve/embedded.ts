@@ -98,7 +98,7 @@ export class EmbeddedBackend implements RunBackend {
 }
 
 /** The steps of the workflow a trace ran, when the file is still there and valid, so steps it never reached show as pending. */
-function stepsOf(root: string, file: string): StepInfo[] {
+function stepsOf(root: string, file: string): readonly StepInfo[] {
   try {
     return stepInfosOf(checkServedFile(root, file).workflow);
   } catch {

@@ -43,7 +43,7 @@ export interface WorkflowOutline {
 /** The panel's copy of a workflow: steps in file order and the control-flow edges plus parallel nesting. */
 export function outlineOf(workflow: Workflow): WorkflowOutline {
   // Every step the workflow declares: kind, nesting and line, as the run state lists them.
-  const steps = stepInfosOf(workflow) as OutlineStep[];
+  const steps = stepInfosOf(workflow).map((info) => ({ ...info })) as OutlineStep[];
   const out: OutlineEdge[] = edges(workflow).map((edge) => (edge.label === undefined ? { from: edge.from, to: edge.to, kind: edge.kind } : { ...edge }));
   for (const step of steps) {
     if (step.parentId !== undefined) out.push({ from: step.parentId, to: step.id, kind: 'branch' });

@@ -81,7 +81,7 @@ export class Runner {
     this.celRun = celMap([['id', this.runId]]);
     this.state = new RunStateBuilder(initialRunState(workflow, options.nesting ? [] : stepInfosOf(workflow)));
     this.bodies = new StepBodies(this);
-    for (const [id] of workflow.stepsById) this.setCelStep(id, { status: 'pending', output: null, attempts: 0, visits: 0 });
+    for (const [id] of workflow.stepsById) this.celSteps.set(id, PENDING_STEP);
     for (const [id, result] of Object.entries(options.seed ?? {})) if (workflow.stepsById.has(id)) this.setCelStep(id, { ...result, visits: 0 });
   }
 
@@ -366,7 +366,9 @@ export class Runner {
     stamped.runId = this.runId;
     stamped.seq = ++this.seq;
     stamped.time = this.clock.now();
-    this.state.apply(stamped);
+    // The runner's own state serves its result, which streamed text is not part of:
+    // folding every delta would cost a step's worth of work per chunk.
+    if (stamped.type !== 'step.delta') this.state.apply(stamped);
     this.options.onEvent?.(stamped);
   }
 
@@ -387,6 +389,14 @@ export class Runner {
     }
   }
 }
+
+/** `steps.<id>` before the step has run: one shared value, since CEL values are never changed in place. */
+const PENDING_STEP = celMap([
+  ['output', null],
+  ['status', 'pending'],
+  ['attempts', 0n],
+  ['visits', 0n],
+]);
 
 export type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 /** An event as a call site writes it: the runner stamps run id, sequence and time. */

@@ -122,11 +122,11 @@ class Draft {
       case 'run.completed':
       case 'run.failed':
       case 'run.cancelled':
-        delete s.pausedBefore;
+        if (s.pausedBefore !== undefined) delete s.pausedBefore;
         s.status = event.type === 'run.completed' ? 'succeeded' : event.type === 'run.failed' ? 'failed' : 'cancelled';
         s.durationMs = event.durationMs;
         // The run's own totals are authoritative: they leave out restored steps and count what the engine counted.
-        s.totals = { ...s.totals, usage: event.usage };
+        s.totals = { ...s.totals, usage: { ...event.usage } };
         if (event.costUsd !== undefined) s.totals.costUsd = event.costUsd;
         if (event.type === 'run.completed') s.outputs = event.outputs;
         else if (event.type === 'run.failed') s.error = event.error;
@@ -179,7 +179,7 @@ class Draft {
         target.hasOutput = true;
         target.output = event.output;
         target.durationMs = event.durationMs;
-        delete target.error;
+        if (target.error !== undefined) delete target.error;
         if (target.startedAt === undefined) target.startedAt = event.time - event.durationMs;
         if (event.call) target.call = event.call;
         if (event.restored && event.index === undefined) execution.restored = true;
@@ -225,16 +225,26 @@ class Draft {
   }
 
   private countCall(step: StepState, call: ModelCallRecord): void {
-    step.usage = addUsage(step.usage, call.usage);
+    step.usage = this.added(step.usage, call.usage);
     step.costUsd = addCost(step.costUsd, call.costUsd);
     step.calls++;
-    const totals = { ...this.state.totals };
-    totals.usage = addUsage(totals.usage, call.usage);
+    const totals = this.inPlace ? this.state.totals : { ...this.state.totals };
+    totals.usage = this.added(totals.usage, call.usage);
     const cost = addCost(totals.costUsd, call.costUsd);
     if (cost !== undefined) totals.costUsd = cost;
     totals.calls++;
     if (call.cache?.hit) totals.cacheHits++;
     this.state.totals = totals;
+  }
+
+  /** `a + b`: a new object when sharing, added in place when the state is owned (no garbage per call). */
+  private added(a: Usage, b: Usage | undefined): Usage {
+    if (!b) return a;
+    if (!this.inPlace || a === ZERO_USAGE) return addUsage(a, b);
+    a.inputTokens += b.inputTokens;
+    a.outputTokens += b.outputTokens;
+    a.totalTokens += b.totalTokens;
+    return a;
   }
 
   /**

@@ -6,8 +6,16 @@ import { allSteps } from '../graph';
 import type { StepRef, StepResult, Workflow } from '../types';
 import { isActive, refKey, type AttemptState, type ExecutionState, type RunState, type StepInfo, type StepState } from './run-state';
 
-/** What the workflow says of each step, nested ones after their parent, in file order. */
-export function stepInfosOf(workflow: Workflow): StepInfo[] {
+const infos = new WeakMap<Workflow, readonly StepInfo[]>();
+
+/** What the workflow says of each step, nested ones after their parent, in file order (computed once per workflow). */
+export function stepInfosOf(workflow: Workflow): readonly StepInfo[] {
+  let known = infos.get(workflow);
+  if (!known) infos.set(workflow, (known = computeStepInfos(workflow)));
+  return known;
+}
+
+function computeStepInfos(workflow: Workflow): StepInfo[] {
   const depthOf = new Map<string, number>();
   return allSteps(workflow.steps).map((step) => {
     const depth = step.parentId === undefined ? 0 : (depthOf.get(step.parentId) ?? 0) + 1;
