@@ -145,8 +145,13 @@ export function initialRunState(workflow: { name: string; file: string }, steps:
   const byId: Record<string, StepState> = Object.create(null) as Record<string, StepState>;
   const order: string[] = [];
   for (const info of steps) {
-    if (byId[info.id]) continue;
-    byId[info.id] = { ...info, inWorkflow: true, status: 'pending', visits: 0, attempts: 0, executions: [], usage: ZERO_USAGE, calls: 0 };
+    if (Object.hasOwn(byId, info.id)) continue;
+    const step: StepState = { id: info.id, depth: info.depth, forEach: info.forEach, inWorkflow: true, status: 'pending', visits: 0, attempts: 0, executions: [], usage: ZERO_USAGE, calls: 0 };
+    if (info.name !== undefined) step.name = info.name;
+    if (info.kind !== undefined) step.kind = info.kind;
+    if (info.parentId !== undefined) step.parentId = info.parentId;
+    if (info.line !== undefined) step.line = info.line;
+    byId[info.id] = step;
     order.push(info.id);
   }
   return { workflow: { ...workflow }, status: 'idle', inputs: {}, steps: byId, order, totals: { usage: ZERO_USAGE, calls: 0, cacheHits: 0 }, eventCount: 0, lastSeq: 0 };
