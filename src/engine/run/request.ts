@@ -33,8 +33,9 @@ export class MockRotation {
   private readonly calls = new Map<string, number>();
 
   /** The rendered reply for the next call of this execution, or undefined when the step has no `mock:`. */
-  next(step: Step, key: string, scope: Scope): unknown {
+  next(step: Step, ref: StepRef, scope: Scope): unknown {
     if (!step.mock) return undefined;
+    const key = mockKey(ref);
     const calls = this.calls.get(key) ?? 0;
     this.calls.set(key, calls + 1);
     const reply = step.mock.kind === 'list' ? step.mock.items[Math.min(calls, step.mock.items.length - 1)] : step.mock;
@@ -42,8 +43,10 @@ export class MockRotation {
   }
 
   /** Counts calls made by an earlier run that this one restores instead of making. */
-  skip(step: Step, key: string, count: number): void {
-    if (step.mock) this.calls.set(key, (this.calls.get(key) ?? 0) + count);
+  skip(step: Step, ref: StepRef, count: number): void {
+    if (!step.mock) return;
+    const key = mockKey(ref);
+    this.calls.set(key, (this.calls.get(key) ?? 0) + count);
   }
 }
 

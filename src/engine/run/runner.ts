@@ -23,7 +23,7 @@ import { isRetryable, partialOf, retryAfterOf, StepError, toErrorInfo } from './
 import { systemIds } from '../ids';
 import type { InspectionPoint, Inspector } from './inspector';
 import type { RunOptions } from './options';
-import { mockKey, MockRotation } from './request';
+import { MockRotation } from './request';
 import { StepBodies, type Execution } from './step-bodies';
 
 /** Where an execution runs: its cancel scope, the variables it adds, the execution it is inside. */
@@ -207,7 +207,7 @@ export class Runner {
     const restored = this.options.restore?.take(ref);
     if (restored) {
       this.emit({ type: 'step.completed', ...ref, attempt: restored.attempts, output: restored.output, durationMs: 0, call: restored.call, restored: true });
-      this.mocks.skip(step, mockKey(ref), restored.attempts);
+      this.mocks.skip(step, ref, restored.attempts);
       return this.succeeded(step, ref, frame, restored.attempts, { output: restored.output }, 0, false);
     }
     for (let attempt = 1; ; attempt++) {

@@ -11,7 +11,7 @@ import type { InputStep, ModelCallRecord, ModelRequestRecord, ParallelStep, Prom
 import { raceAbort, type CancelScope } from './cancel-scope';
 import { partialOf, isRetryable, retryAfterOf, StepError, toErrorInfo } from './errors';
 import { childOptions } from './options';
-import { mockKey, prepareRequest } from './request';
+import { prepareRequest } from './request';
 import type { Frame, Outcome, Runner, UnstampedEvent } from './runner';
 
 const MAX_WORKFLOW_DEPTH = 8;
@@ -159,7 +159,7 @@ export class StepBodies {
         index: ref.index,
         ...(ref.parent !== undefined ? { parent: ref.parent } : {}),
         cache: step.cache,
-        mock: runner.mocks.next(step, mockKey(ref), scope),
+        mock: runner.mocks.next(step, ref, scope),
         onDelta: (text) => {
           if (!signal.aborted) emit({ type: 'step.delta', ...ref, attempt, text });
         },
