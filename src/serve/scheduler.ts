@@ -4,11 +4,10 @@
  * schedules on a simulated clock. A firing is skipped while the schedule's last run
  * is still going, unless the schedule says `overlap: true`.
  */
-import { Cron } from 'croner';
 import type { Clock } from '../engine';
 import type { RunBackend } from './backend';
 import type { RunRecord } from './run-log';
-import type { ScheduleTrigger } from '../engine/triggers/triggers';
+import { nextScheduleTimes, type ScheduleTrigger } from '../engine/triggers/triggers';
 import { checkRunInputs, checkServedFile, type ServedWorkflow } from './workflows';
 
 export interface SchedulerEvents {
@@ -39,7 +38,7 @@ export class Scheduler {
 
   /** The next `count` times a schedule fires after `from` (ms since the epoch). */
   static nextTimes(schedule: Pick<ScheduleTrigger, 'cron' | 'timezone'>, from: number, count: number): number[] {
-    return new Cron(schedule.cron, { timezone: schedule.timezone, paused: true }).nextRuns(count, new Date(from)).map((date) => date.getTime());
+    return nextScheduleTimes(schedule, from, count);
   }
 
   private async loop(served: ServedWorkflow, schedule: ScheduleTrigger): Promise<void> {

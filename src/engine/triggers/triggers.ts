@@ -235,3 +235,8 @@ function isTimeZone(name: string): boolean {
     return false;
   }
 }
+
+/** The next `count` times a schedule fires after `from` (ms since the epoch), in its time zone. */
+export function nextScheduleTimes(schedule: Pick<ScheduleTrigger, 'cron' | 'timezone'>, from: number, count: number): number[] {
+  return new Cron(schedule.cron, { timezone: schedule.timezone, paused: true }).nextRuns(count, new Date(from)).map((date) => date.getTime());
+}

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { StepKind } from '../../engine';
 import { completionsAt, type Completion, type CompletionKind } from '../language/completion';
-import { referenceHoverAt, schemaHoverAt, type LastResult } from '../language/hover';
+import { referenceHoverAt, scheduleHoverAt, schemaHoverAt, type LastResult } from '../language/hover';
 import { definitionAt, prepareRename, referencesAt, renameEdits } from '../language/navigation';
 import { FIXABLE_CODES, quickFixFor } from '../language/quick-fixes';
 import { stepSymbols, type StepSymbol } from '../language/symbols';
@@ -56,7 +56,7 @@ function register(deps: LanguageFeatureDeps): vscode.Disposable {
     provideHover(document, position) {
       const at = offset(document, position);
       const parsed = documents.get(document);
-      const result = referenceHoverAt(parsed, at, (stepId) => deps.lastResult(document.uri, stepId)) ?? (deps.redHat.schemaItems ? schemaHoverAt(parsed.text, at) : undefined);
+      const result = referenceHoverAt(parsed, at, (stepId) => deps.lastResult(document.uri, stepId)) ?? scheduleHoverAt(parsed.text, at, Date.now()) ?? (deps.redHat.schemaItems ? schemaHoverAt(parsed.text, at) : undefined);
       if (!result) return undefined;
       const markdown = new vscode.MarkdownString(result.markdown);
       return new vscode.Hover(markdown, range(document, result.offset, result.endOffset));

@@ -3,6 +3,7 @@
  * anywhere (its id, `steps.<id>`, a transition) what the step does and, when it ran in
  * this window, its last result.
  */
+import { nextScheduleTimes, parseTriggers } from '../../engine/triggers/triggers';
 import { stringifyOutput, type StepResult } from '../../engine';
 import { stepBody, stepDetail, truncateLines } from './completion';
 import { occurrenceAt } from './occurrences';
@@ -62,6 +63,22 @@ export function referenceHoverAt(model: ParsedWorkflow, offset: number, lastResu
     else lines.push(`${heading}\n\n\`\`\`text\n${truncateLines(stringifyOutput(result.output), 20, 1500)}\n\`\`\``);
   }
   return { markdown: lines.join('\n\n'), ...span };
+}
+
+/** Over a `schedule:` of `on:`: when it fires next, in its time zone. */
+export function scheduleHoverAt(text: string, offset: number, now: number): HoverResult | undefined {
+  if (!/^on\s*:/m.test(text)) return undefined;
+  const schedule = parseTriggers(text, '').triggers.schedules.find((s) => s.range.offset <= offset && offset <= s.range.endOffset);
+  if (!schedule) return undefined;
+  let times: number[];
+  try {
+    times = nextScheduleTimes(schedule, now, 5);
+  } catch {
+    return undefined;
+  }
+  const format = new Intl.DateTimeFormat('en-GB', { timeZone: schedule.timezone, dateStyle: 'medium', timeStyle: 'short' });
+  const lines = times.map((time) => `- ${format.format(new Date(time))}`);
+  return { markdown: `**Next runs** of \`${schedule.cron}\` (${schedule.timezone})${schedule.overlap ? '' : ', skipped while the last is still running'}:\n\n${lines.join('\n')}`, offset: schedule.range.offset, endOffset: schedule.range.endOffset };
 }
 
 export function formatSeconds(ms: number): string {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunEvent } from '../../../src/engine';
 import { completionsAt, type CompletionOptions } from '../../../src/extension/language/completion';
-import { referenceHoverAt, schemaHoverAt } from '../../../src/extension/language/hover';
+import { referenceHoverAt, scheduleHoverAt, schemaHoverAt } from '../../../src/extension/language/hover';
 import { computeLenses } from '../../../src/extension/language/lenses';
 import { definitionAt, prepareRename, referencesAt, renameEdits } from '../../../src/extension/language/navigation';
 import { parseWorkflow, staleOffset } from '../../../src/extension/language/parsed';
@@ -337,5 +337,18 @@ describe('robustness', () => {
     const text = readFileSync(path.join(dir, files[0]), 'utf8');
     const model = parseWorkflow(text, files[0]);
     for (let end = 0; end <= text.length; end += 11) completionsAt(text.slice(0, end), end, model, ALL);
+  });
+});
+
+describe('schedule hover', () => {
+  it('shows the next runs of a schedule in its time zone', () => {
+    const text = 'name: Nightly\non:\n  schedule:\n    cron: "0 9 * * 1-5"\n    timezone: Europe/Paris\nsteps:\n  - id: a\n    set: x\n';
+    const hover = scheduleHoverAt(text, text.indexOf('0 9'), Date.UTC(2026, 11, 4, 12));
+    assert.ok(hover, 'a hover over the schedule');
+    assert.match(hover.markdown, /\*\*Next runs\*\* of `0 9 \* \* 1-5` \(Europe\/Paris\)/);
+    // Friday noon UTC: the next weekday 09:00 in Paris is Monday.
+    assert.match(hover.markdown, /- 7 Dec 2026, 09:00/);
+    assert.equal(hover.markdown.split('\n- ').length, 6);
+    assert.equal(scheduleHoverAt(text, text.indexOf('id: a'), 0), undefined);
   });
 });
