@@ -5,6 +5,8 @@
  * so the CLI, the extension host and the tests all share it.
  */
 import type { ErrorCode } from './errors';
+import type { ToolEvent } from './tools/events';
+import type { WorkflowMcp } from './tools/workflow-servers';
 
 export type { ErrorCode } from './errors';
 
@@ -73,7 +75,13 @@ export type ProblemCode =
   | 'invalid-default'
   | 'unknown-with-input'
   | 'missing-with-input'
-  | 'uses-cycle';
+  | 'uses-cycle'
+  | 'mcp-server-invalid'
+  | 'mcp-server-name'
+  | 'mcp-literal-secret'
+  | 'mcp-approval'
+  | 'mcp-server-unknown'
+  | 'unknown-tool-server';
 
 // ─── The workflow model ──────────────────────────────────────────────────────
 
@@ -146,7 +154,7 @@ export interface Target {
   range: SourceRange;
 }
 
-export type StepKind = 'prompt' | 'parallel' | 'switch' | 'input' | 'set' | 'workflow' | 'fail';
+export type StepKind = 'prompt' | 'parallel' | 'switch' | 'input' | 'set' | 'workflow' | 'tool' | 'fail';
 
 export interface StepBase {
   id: string;
@@ -185,6 +193,10 @@ export interface PromptStep extends StepBase {
   worker?: { name: string; range: SourceRange };
   model?: ModelSettings;
   outputSchema?: Record<string, unknown>;
+  /** `tools:`: the tools the model may call (`files.*`, `files.read_text_file`), as written. */
+  tools?: { patterns: string[]; range: SourceRange };
+  /** `max_turns`: model calls in the step's tool loop before it fails with `max-turns`. */
+  maxTurns: number;
 }
 
 export interface ParallelStep extends StepBase {
@@ -219,12 +231,19 @@ export interface WorkflowStep extends StepBase {
   withKeys: { name: string; range: SourceRange }[];
 }
 
+/** `tool: server.tool`: calls one MCP tool with the `with:` arguments. */
+export interface ToolStep extends StepBase {
+  kind: 'tool';
+  tool: { server: string; name: string; range: SourceRange };
+  with: Record<string, TemplateValue>;
+}
+
 /** A step with no kind of its own and a `fail:` message: reaching it fails the run. */
 export interface FailStep extends StepBase {
   kind: 'fail';
 }
 
-export type Step = PromptStep | ParallelStep | SwitchStep | InputStep | SetStep | WorkflowStep | FailStep;
+export type Step = PromptStep | ParallelStep | SwitchStep | InputStep | SetStep | WorkflowStep | ToolStep | FailStep;
 
 export interface Workflow {
   file: string;
@@ -238,6 +257,8 @@ export interface Workflow {
   outputs: Record<string, TemplateValue>;
   /** Every step, nested ones included, by id (first wins when ids repeat). */
   stepsById: Map<string, Step>;
+  /** The `mcp:` key: the servers the workflow declares or takes from the workspace. */
+  mcp?: WorkflowMcp;
   range: SourceRange;
 }
 
@@ -462,6 +483,7 @@ export type RunEvent =
         partialOutput?: string;
       })
   | (EventBase & StepRef & { type: 'step.skipped'; reason: string })
+  | (EventBase & ToolEvent)
   | (EventBase & { type: 'run.paused'; nextStepId?: string })
   | (EventBase & { type: 'run.resumed' })
   | (EventBase & { type: 'run.completed'; outputs: Record<string, unknown>; durationMs: number; usage: Usage; costUsd?: number })

@@ -3,15 +3,16 @@
  * fan out: the effects half of the runner (runner.ts holds the loop and the results).
  */
 import { RunControl } from '../control';
-import { describe, evaluate, renderText, renderValue, setEntry, stringify, toCel, type Scope } from '../expressions';
+import { dataRecord, describe, evaluate, renderText, renderValue, setEntry, stringify, toCel, type Scope } from '../expressions';
 import { coerce } from '../inputs';
 import { validateReply } from '../providers/structured';
 import { refKey } from '../state/run-state';
-import type { InputStep, ModelCallRecord, ModelRequestRecord, ParallelStep, PromptStep, Provider, Step, StepRef, Workflow, WorkflowStep } from '../types';
+import type { InputStep, ModelCallRecord, ModelRequestRecord, ParallelStep, PromptStep, Provider, Step, StepRef, ToolStep, Workflow, WorkflowStep } from '../types';
 import { raceAbort, type CancelScope } from './cancel-scope';
 import { partialOf, isRetryable, retryAfterOf, StepError, toErrorInfo } from './errors';
 import { childOptions } from './options';
 import { mockKey, prepareRequest } from './request';
+import { callStepTool } from './tool-calls';
 import type { Frame, Outcome, Runner, UnstampedEvent } from './runner';
 
 const MAX_WORKFLOW_DEPTH = 8;
@@ -86,6 +87,8 @@ export class StepBodies {
         return this.parallel(step, ref, frame, attemptScope);
       case 'workflow':
         return this.subWorkflow(step, ref, scope, attemptScope, emit);
+      case 'tool':
+        return this.tool(step, ref, scope, attempt, attemptScope.signal, emit);
       case 'fail':
         return { output: null };
     }
@@ -189,6 +192,19 @@ export class StepBodies {
       info.message = `step \`${step.id}\`: ${info.message}`;
       throw new StepError(info, isRetryable(error), call, partialOf(error));
     }
+  }
+
+  /** `tool:`: one call; the output is the structured result when there is one, else the text. */
+  private async tool(step: ToolStep, ref: StepRef, scope: Scope, attempt: number, signal: AbortSignal, emit: Emit): Promise<Execution> {
+    const args: Record<string, unknown> = dataRecord();
+    for (const [name, value] of Object.entries(step.with)) setEntry(args, name, renderValue(value, scope));
+    const { server, name } = step.tool;
+    const result = await callStepTool(this.runner, ref, { callId: `${refKey(ref)}.a${attempt}`, server, tool: name, arguments: { ...args }, signal }, emit, step.id);
+    if (result.isError) {
+      // The tool said no (a missing file, a refused write): the server's words, for the author.
+      throw new StepError({ code: 'tool-error', stepId: step.id, message: `step \`${step.id}\`: tool \`${server}.${name}\` failed: ${result.text || 'it gave no reason'}`, range: step.tool.range }, true);
+    }
+    return { output: result.structuredContent ?? result.text };
   }
 
   private async answer(step: InputStep, scope: Scope, signal: AbortSignal): Promise<unknown> {

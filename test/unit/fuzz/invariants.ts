@@ -37,6 +37,12 @@ export const PROBLEM_CODES = [
   'unknown-with-input',
   'missing-with-input',
   'uses-cycle',
+  'mcp-server-invalid',
+  'mcp-server-name',
+  'mcp-literal-secret',
+  'mcp-approval',
+  'mcp-server-unknown',
+  'unknown-tool-server',
 ] as const satisfies readonly ProblemCode[];
 
 // Fails to compile when types.ts gains a code this list does not have.
