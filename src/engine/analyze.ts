@@ -151,8 +151,8 @@ class Analyzer {
     const known = [...(mcp?.declarations.keys() ?? []), ...(mcp?.references ?? [])];
     if (known.includes(server)) return;
     const hint = didYouMean(server, known);
-    const fix = known.length > 0 ? `${hint || ` (servers: ${known.join(', ')})`}; or add` : '; add';
-    this.report(range, 'unknown-tool-server', `no MCP server \`${server}\` is named under \`mcp:\`${fix} \`${server}:\` under \`mcp:\` (with \`command\`/\`url\`, or \`{}\` for the one the workspace configures)`, step, closestData(server, known));
+    const fix = hint || `; name it under \`mcp:\` (with \`command\`/\`url\`, or \`${server}: {}\` for the one the workspace configures)${known.length > 0 ? ` — servers: ${known.join(', ')}` : ''}`;
+    this.report(range, 'unknown-tool-server', `no MCP server \`${server}\` is named under \`mcp:\`${fix}`, step, closestData(server, known));
   }
 
   private templateValue(value: TemplateValue | undefined, context: ExpressionScope): void {

@@ -375,9 +375,10 @@ export class Builder {
     for (const problem of parsed.problems) {
       // Warnings about the workspace's files belong to a run, which knows the workspace.
       if (problem.code === 'mcp-server-unknown') continue;
-      const at = this.doc.getIn(problem.path, true) as Node | undefined;
+      // A problem with a whole server is shown at its name; one inside it, at the value it names.
       const pair = isMap(node) ? node.items.find((item) => isScalar(item.key) && String(item.key.value) === problem.path[1]) : undefined;
-      const range = at && typeof at === 'object' && 'range' in at ? this.range(at) : this.range((pair?.key as Node | undefined) ?? node);
+      const inner = problem.path.length > 2 ? (this.doc.getIn(problem.path, true) as Node | undefined) : undefined;
+      const range = inner && typeof inner === 'object' && 'range' in inner ? this.range(inner) : this.range((pair?.key as Node | undefined) ?? node);
       this.problems.push({ file: this.file, range, code: problem.code, severity: problem.severity, message: problem.message });
     }
     return parsed;

@@ -80,7 +80,6 @@ export type ProblemCode =
   | 'mcp-server-name'
   | 'mcp-literal-secret'
   | 'mcp-approval'
-  | 'mcp-server-unknown'
   | 'unknown-tool-server';
 
 // ─── The workflow model ──────────────────────────────────────────────────────

@@ -41,7 +41,6 @@ export const PROBLEM_CODES = [
   'mcp-server-name',
   'mcp-literal-secret',
   'mcp-approval',
-  'mcp-server-unknown',
   'unknown-tool-server',
 ] as const satisfies readonly ProblemCode[];
 
