@@ -6,6 +6,7 @@
  */
 import type { ErrorCode } from './errors';
 import type { ToolEvent } from './tools/events';
+import type { FunctionToolDefinition } from './tools/function-tools';
 import type { WorkflowMcp } from './tools/workflow-servers';
 
 export type { ErrorCode } from './errors';
@@ -264,8 +265,20 @@ export interface Workflow {
 // ─── Model calls: the provider port ──────────────────────────────────────────
 
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  /** `tool`: a tool's result, answering the assistant's call `toolCallId` (a prompt's `tools:` loop). */
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** On an assistant message: the calls the model asked for. */
+  toolCalls?: ModelToolCall[];
+  /** On a tool message: the call it answers. */
+  toolCallId?: string;
+}
+
+/** A call the model asks for: the function name it was offered and its arguments as JSON text (untrusted). */
+export interface ModelToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 export interface ModelParams {
@@ -289,6 +302,8 @@ export interface ModelRequest {
   params: ModelParams;
   /** JSON Schema the reply must satisfy; the reply is then JSON. */
   outputSchema?: Record<string, unknown>;
+  /** Functions the model may call (a prompt's `tools:`); its reply may then carry `toolCalls`. */
+  tools?: FunctionToolDefinition[];
   /** Aborted on cancel and on timeout; providers pass it to their HTTP request. */
   signal: AbortSignal;
   /** Streamed text as it arrives. */
@@ -315,6 +330,8 @@ export interface ModelRequest {
 
 export interface ModelResponse {
   text: string;
+  /** The calls the model asks for instead of (or beside) a final answer. */
+  toolCalls?: ModelToolCall[];
   /** The parsed reply when the request had an `outputSchema`. */
   json?: unknown;
   usage?: Usage;

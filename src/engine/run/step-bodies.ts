@@ -7,12 +7,14 @@ import { dataRecord, describe, evaluate, renderText, renderValue, setEntry, stri
 import { coerce } from '../inputs';
 import { validateReply } from '../providers/structured';
 import { refKey } from '../state/run-state';
-import type { InputStep, ModelCallRecord, ModelRequestRecord, ParallelStep, PromptStep, Provider, Step, StepRef, ToolStep, Workflow, WorkflowStep } from '../types';
+import type { FunctionToolDefinition } from '../tools/function-tools';
+import type { ChatMessage, InputStep, ModelCallRecord, Usage, ModelRequestRecord, ParallelStep, PromptStep, Provider, Step, StepRef, ToolStep, Workflow, WorkflowStep } from '../types';
 import { raceAbort, type CancelScope } from './cancel-scope';
 import { partialOf, isRetryable, retryAfterOf, StepError, toErrorInfo } from './errors';
 import { childOptions } from './options';
 import { mockKey, prepareRequest } from './request';
 import { callStepTool } from './tool-calls';
+import { runToolLoop } from './tool-loop';
 import type { Frame, Outcome, Runner, UnstampedEvent } from './runner';
 
 const MAX_WORKFLOW_DEPTH = 8;
@@ -147,28 +149,55 @@ export class StepBodies {
       await raceAbort(Promise.resolve(inspector.beforeModelCall(point)), signal);
     }
     const call: ModelCallRecord = { provider: provider.id, model, params, messages, outputSchema: step.outputSchema, latencyMs: 0 };
-    let response;
-    try {
-      response = await provider.complete({
+    const complete = (sent: ChatMessage[], tools?: FunctionToolDefinition[]) =>
+      provider.complete({
         provider: providerName,
         model,
-        messages,
+        messages: sent,
         params,
         outputSchema: step.outputSchema,
+        ...(tools ? { tools } : {}),
         signal,
         stepId: ref.stepId,
         attempt,
         visit: ref.visit,
         index: ref.index,
         ...(ref.parent !== undefined ? { parent: ref.parent } : {}),
-        cache: step.cache,
+        // The cache's key knows neither the tools offered nor the calls in the messages: a tool loop's turns bypass it.
+        cache: tools ? false : step.cache,
         mock: runner.mocks.next(step, mockKey(ref), scope),
         onDelta: (text) => {
           if (!signal.aborted) emit({ type: 'step.delta', ...ref, attempt, text });
         },
       });
+    let response;
+    // A tool loop's turns add up: the call record is the whole conversation, its usage every turn's.
+    const turns: Usage[] = [];
+    try {
+      if (step.tools) {
+        const loop = await runToolLoop(
+          runner,
+          step,
+          ref,
+          attempt,
+          signal,
+          messages,
+          async (sent, offered) => {
+            const reply = await complete(sent, offered.definitions);
+            if (reply.usage && !reply.cache?.hit) turns.push(reply.usage);
+            return reply;
+          },
+          emit,
+        );
+        response = { ...loop.response, usage: sumUsage(turns) ?? loop.response.usage };
+        call.messages = loop.messages;
+      } else {
+        response = await complete(messages);
+      }
     } catch (error) {
       call.latencyMs = runner.clock.now() - started;
+      if (turns.length > 0) call.usage = sumUsage(turns);
+      if (error instanceof StepError) throw error;
       const info = toErrorInfo(error, step.id);
       info.message = `step \`${step.id}\` (${providerName}/${model}): ${info.message}`;
       throw new StepError(info, isRetryable(error), call, partialOf(error), retryAfterOf(error));
@@ -274,4 +303,9 @@ function rejecter(provider: Provider, key: string | undefined): Execution['rejec
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function sumUsage(turns: readonly Usage[]): Usage | undefined {
+  if (turns.length === 0) return undefined;
+  return turns.reduce((sum, u) => ({ inputTokens: sum.inputTokens + u.inputTokens, outputTokens: sum.outputTokens + u.outputTokens, totalTokens: sum.totalTokens + u.totalTokens }), { inputTokens: 0, outputTokens: 0, totalTokens: 0 });
 }
