@@ -188,3 +188,37 @@ describe('tools: through the openai client', () => {
     assert.equal(fake.calls, 1);
   });
 });
+
+describe('tools: in a replay', () => {
+  test('a recorded tool loop replays turn by turn, its tool results from the recording, with no server started', async () => {
+    const { replayResolver } = await import('../../../src/engine/trace');
+    const { recordedResults } = await import('../../../src/engine/tools');
+    const wf = load(`
+      name: replay loop
+      ${mcp()}
+      steps:
+        - id: answer
+          prompt: Read a.
+          tools: [files.read_text_file]
+          mock:
+            - $tool_calls: [{ name: files.read_text_file, arguments: { path: ${JSON.stringify(path.join(folder, 'a.txt'))} } }]
+            - read it
+    `);
+    const first = await run(wf, new MockProvider(), { tools: session(wf) });
+    assert.equal(first.result.status, 'succeeded', JSON.stringify(first.result.error));
+    let opened = 0;
+    const replaySession = new ToolSession({
+      recorded: await recordedResults(first.events, path.join(folder, 'x.jsonl')),
+      replayOnly: true,
+      open: () => {
+        opened++;
+        return Promise.reject(new Error('a replay starts no server'));
+      },
+    });
+    const replayed = await run(wf, new MockProvider(), { tools: replaySession, providers: replayResolver(first.events) });
+    assert.equal(replayed.result.status, 'succeeded', JSON.stringify(replayed.result.error));
+    assert.equal(replayed.result.steps.answer.output, 'read it');
+    assert.equal(opened, 0);
+    assert.deepEqual(ofType(replayed.events, 'tool.started').map((e) => e.approvedBy), ['recorded']);
+  });
+});
