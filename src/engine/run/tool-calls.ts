@@ -44,6 +44,7 @@ export async function callStepTool(runner: Runner, ref: StepRef, call: StepToolC
   try {
     opened = await session.tools();
   } catch (error) {
+    if (error instanceof ToolCallError) throw new StepError({ code: error.code, stepId: stepId, message: `step \`${stepId}\`: ${error.message}` }, false);
     throw new StepError({ code: 'tool-server-config', stepId, message: `step \`${stepId}\`: cannot set up tools: ${error instanceof Error ? error.message : String(error)}` }, false);
   }
   try {

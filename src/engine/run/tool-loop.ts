@@ -8,7 +8,7 @@
  */
 import { refKey } from '../state/run-state';
 import { toFunctionTools, type FunctionToolSet } from '../tools/function-tools';
-import type { ToolInfo } from '../tools/host';
+import { ToolCallError, type ToolInfo } from '../tools/host';
 import { ToolPattern } from '../tools/patterns';
 import type { ChatMessage, ModelResponse, ModelToolCall, PromptStep, StepRef } from '../types';
 import { StepError } from './errors';
@@ -70,6 +70,7 @@ async function offeredTools(runner: Runner, step: PromptStep, signal: AbortSigna
   try {
     opened = await session.tools();
   } catch (error) {
+    if (error instanceof ToolCallError) throw new StepError({ code: error.code, stepId: step.id, message: `step \`${step.id}\`: ${error.message}` }, false);
     throw new StepError({ code: 'tool-server-config', stepId: step.id, message: `step \`${step.id}\`: cannot set up tools: ${error instanceof Error ? error.message : String(error)}` }, false);
   }
   const tools: ToolInfo[] = [];

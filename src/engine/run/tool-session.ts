@@ -5,7 +5,7 @@
  * results (replay, resume) answer calls by call id without reaching a server.
  */
 import type { ApprovalPolicy } from '../tools/approval';
-import type { ToolHost, ToolResult } from '../tools/host';
+import { ToolCallError, type ToolHost, type ToolResult } from '../tools/host';
 
 export interface OpenedTools {
   host: ToolHost;
@@ -21,6 +21,8 @@ export interface ToolSessionOptions {
   recorded?: ReadonlyMap<string, ToolResult>;
   /** `--replay`: a call the recording lacks fails instead of reaching a server. */
   replayOnly?: boolean;
+  /** False in an untrusted workspace: no server is even started (starting one runs its code). */
+  trusted?: boolean;
 }
 
 export class ToolSession {
@@ -39,6 +41,7 @@ export class ToolSession {
 
   /** The host and policy, opened once. */
   tools(): Promise<OpenedTools> {
+    if (this.options.trusted === false) return Promise.reject(new ToolCallError('tool-denied', 'tools never run in an untrusted workspace: trust the workspace to let this workflow start its MCP servers'));
     if (this.closed) return Promise.reject(new Error('the run has ended: its tools are closed'));
     this.opening ??= this.options.open();
     return this.opening;

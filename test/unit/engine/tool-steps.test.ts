@@ -264,6 +264,29 @@ describe('tool: steps', () => {
     assert.deepEqual(ofType(events, 'tool.completed').map((e) => e.stepId), ['list', 'sub/read']);
   });
 
+  test('an untrusted workspace starts no server at all', async () => {
+    const workflow = load(`
+      name: untrusted
+      ${indent(mcp())}
+      steps:
+        - id: read
+          tool: files.read_text_file
+          with: { path: ${JSON.stringify(path.join(folder, 'notes.txt'))} }
+    `);
+    let opened = 0;
+    const session = new ToolSession({
+      trusted: false,
+      open: () => {
+        opened++;
+        return Promise.reject(new Error('never'));
+      },
+    });
+    const { result } = await run(workflow, noModel, { tools: session });
+    assert.equal(result.error?.code, 'tool-denied');
+    assert.match(result.error!.message, /untrusted workspace/);
+    assert.equal(opened, 0);
+  });
+
   test('a run without tools fails a tool step clearly', async () => {
     const workflow = load(`
       name: bare
