@@ -222,3 +222,44 @@ describe('tools: in a replay', () => {
     assert.deepEqual(ofType(replayed.events, 'tool.started').map((e) => e.approvedBy), ['recorded']);
   });
 });
+
+describe('tools: on resume', () => {
+  test('a tool call the failed run finished is answered from its recording, never made again', async () => {
+    const { recordedResults } = await import('../../../src/engine/tools');
+    const wf = load(`
+      name: resume loop
+      ${mcp()}
+      steps:
+        - id: answer
+          prompt: Read a.
+          tools: [files.read_text_file]
+          mock:
+            - $tool_calls: [{ name: files.read_text_file, arguments: { path: ${JSON.stringify(path.join(folder, 'a.txt'))} } }]
+            - $error: the model went away
+    `);
+    const failed = await run(wf, new MockProvider(), { tools: session(wf) });
+    assert.equal(failed.result.status, 'failed');
+    assert.equal(ofType(failed.events, 'tool.completed').length, 1);
+    const resumedSession = new ToolSession({
+      recorded: await recordedResults(failed.events, path.join(folder, 'x.jsonl')),
+      open: async () => {
+        const tools = await createRunTools({ workflow: wf.mcp!, workspaceFolder: folder, env: {} });
+        return { host: tools.host, policy: tools.policy };
+      },
+    });
+    const fixed = load(`
+      name: resume loop
+      ${mcp()}
+      steps:
+        - id: answer
+          prompt: Read a.
+          tools: [files.read_text_file]
+          mock:
+            - $tool_calls: [{ name: files.read_text_file, arguments: { path: ${JSON.stringify(path.join(folder, 'a.txt'))} } }]
+            - read it this time
+    `);
+    const resumed = await run(fixed, new MockProvider(), { tools: resumedSession });
+    assert.equal(resumed.result.status, 'succeeded', JSON.stringify(resumed.result.error));
+    assert.deepEqual(ofType(resumed.events, 'tool.started').map((e) => e.approvedBy), ['recorded']);
+  });
+});
