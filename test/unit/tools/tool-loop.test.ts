@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { RunControl, type RunEvent, type Workflow } from '../../../src/engine';
+import { RunControl, SimulatedClock, type RunEvent, type Workflow } from '../../../src/engine';
 import { MockProvider } from '../../../src/engine/providers/mock';
 import { OpenAIProvider } from '../../../src/engine/providers/openai';
 import { ToolSession } from '../../../src/engine/run/tool-session';
@@ -261,5 +261,32 @@ describe('tools: on resume', () => {
     const resumed = await run(fixed, new MockProvider(), { tools: resumedSession });
     assert.equal(resumed.result.status, 'succeeded', JSON.stringify(resumed.result.error));
     assert.deepEqual(ofType(resumed.events, 'tool.started').map((e) => e.approvedBy), ['recorded']);
+  });
+});
+
+describe('tool: steps and time', () => {
+  test('a tool that hangs past the step timeout fails the step with timeout, and the call is cancelled', async () => {
+    const wf = load(`
+      name: hang
+      ${mcp()}
+      steps:
+        - id: slow
+          tool: everything.trigger-long-running-operation
+          with: { duration: 600, steps: 600 }
+          timeout: 5s
+    `);
+    const clock = new SimulatedClock(1000);
+    const { result, events } = await run(wf, new MockProvider(), {
+      tools: session(wf),
+      clock,
+      onEvent: (event) => {
+        // The call is in flight: let the step's simulated time run out.
+        if (event.type === 'tool.started') void clock.advance(5000);
+      },
+    });
+    assert.equal(result.status, 'failed');
+    assert.equal(result.error?.code, 'timeout');
+    assert.match(result.error!.message, /took longer than its `timeout` of 5s/);
+    assert.equal(ofType(events, 'tool.failed')[0]?.error.code, 'cancelled');
   });
 });
