@@ -58,6 +58,6 @@ export const resumeCommand = {
     }
     // A continuation goes next to the run it continues unless --traces says otherwise.
     const traces = options.traces ?? (existsSync(trace) ? storeHolding(trace)?.root : undefined) ?? store.root;
-    return execute(io, { ...options, traces }, { workflow: plan.workflow, workflowText: plan.workflowText, runOptions: plan.runOptions });
+    return execute(io, { ...options, traces }, { workflow: plan.workflow, workflowText: plan.workflowText, runOptions: plan.runOptions, recordedTools: { events: plan.trace.events, file: trace } });
   },
 };

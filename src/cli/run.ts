@@ -39,13 +39,13 @@ export const runCommand = {
     if (!workflow || hasErrors(problems)) throw invalidWorkflow(file, problems);
     for (const problem of problems) io.err(`${formatProblem(problem)}\n`);
 
-    let replay: { events: RunEvent[]; source: string } | undefined;
+    let replay: { events: RunEvent[]; source: string; file: string } | undefined;
     let recordedInputs: Record<string, unknown> = {};
     if (typeof options.replay === 'string') {
       const trace = await resolveTrace(options.replay, storeFor(io, options.traces), io);
       const contents = await readTrace(trace);
       for (const warning of contents.warnings) io.err(`warning: ${warning}\n`);
-      replay = { events: contents.events, source: `the recording ${displayPath(trace, io)}` };
+      replay = { events: contents.events, source: `the recording ${displayPath(trace, io)}`, file: trace };
       recordedInputs = contents.started.inputs;
     }
 

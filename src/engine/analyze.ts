@@ -101,6 +101,11 @@ class Analyzer {
             closestData(step.worker.name, workers),
           );
         }
+        if (step.tools) for (const pattern of step.tools.patterns) this.toolServer(pattern.split('.')[0], step.tools.range, step, true);
+        break;
+      case 'tool':
+        for (const value of Object.values(step.with)) this.templateValue(value, base);
+        this.toolServer(step.tool.server, step.tool.range, step, false);
         break;
       case 'switch':
         this.expression(step.switch, base);
@@ -137,6 +142,17 @@ class Analyzer {
         : `there is no step \`${target.to}\` to go to; write a step id, \`end\` or \`fail\`${didYouMean(target.to, this.topIds)}`;
       this.report(target.range, 'unknown-target', message, step, closestData(target.to, this.topIds));
     }
+  }
+
+  /** A tool's server must be named under `mcp:` (declared there, or `{}` for the workspace's), so a run knows it up front. */
+  private toolServer(server: string, range: SourceRange, step: Step, pattern: boolean): void {
+    if (pattern && (server === '*' || server.includes('*'))) return;
+    const mcp = this.workflow.mcp;
+    const known = [...(mcp?.declarations.keys() ?? []), ...(mcp?.references ?? [])];
+    if (known.includes(server)) return;
+    const hint = didYouMean(server, known);
+    const fix = hint || `; name it under \`mcp:\` (with \`command\`/\`url\`, or \`${server}: {}\` for the one the workspace configures)${known.length > 0 ? ` — servers: ${known.join(', ')}` : ''}`;
+    this.report(range, 'unknown-tool-server', `no MCP server \`${server}\` is named under \`mcp:\`${fix}`, step, closestData(server, known));
   }
 
   private templateValue(value: TemplateValue | undefined, context: ExpressionScope): void {

@@ -10,6 +10,7 @@ import { MAX_DURATION_MS, parseDuration } from './duration';
 import { setEntry, splitTemplate } from './expressions';
 import { defaultProblem, misplacedKey, RESERVED_IDS } from './shape';
 import { ScalarLocator } from './locate';
+import { parseWorkflowMcp, type WorkflowMcp } from './tools/workflow-servers';
 import type { SourceMap } from './source';
 import type {
   Expr,
@@ -37,7 +38,11 @@ export const KIND_KEYS: Record<string, StepKind> = {
   input: 'input',
   set: 'set',
   uses: 'workflow',
+  tool: 'tool',
 };
+
+/** A prompt's tool loop stops after this many model calls unless `max_turns` says otherwise. */
+export const DEFAULT_MAX_TURNS = 10;
 
 const INPUT_TYPES: readonly InputType[] = ['string', 'number', 'boolean', 'object', 'array'];
 
@@ -75,6 +80,7 @@ export class Builder {
       inputs: this.inputs(this.get(root, 'inputs')),
       model: this.model(this.get(root, 'model')) ?? {},
       workers: this.workers(this.get(root, 'workers')),
+      ...(this.get(root, 'mcp') !== undefined ? { mcp: this.mcp(root) } : {}),
       steps: [],
       outputs: {},
       stepsById: new Map(),
@@ -221,6 +227,8 @@ export class Builder {
           worker: typeof this.value(workerNode) === 'string' ? { name: this.value(workerNode) as string, range: this.range(workerNode) } : undefined,
           model: this.model(this.get(node, 'model')),
           outputSchema: schema && typeof schema === 'object' ? (schema as Record<string, unknown>) : undefined,
+          tools: this.toolList(this.get(node, 'tools')),
+          maxTurns: this.integer(this.get(node, 'max_turns')) ?? DEFAULT_MAX_TURNS,
         };
         break;
       }
@@ -270,16 +278,22 @@ export class Builder {
       case 'set':
         step = { ...base, kind, value: this.templateValue(this.get(node, 'set')) };
         break;
+      case 'tool': {
+        const toolNode = this.get(node, 'tool');
+        const written = String(this.value(toolNode) ?? '');
+        const dot = written.indexOf('.');
+        step = {
+          ...base,
+          kind,
+          tool: { server: dot > 0 ? written.slice(0, dot) : written, name: dot > 0 ? written.slice(dot + 1) : '', range: this.range(toolNode) },
+          with: this.withValues(this.get(node, 'with')),
+        };
+        break;
+      }
       case 'workflow': {
         const uses = this.get(node, 'uses');
         const withNode = this.get(node, 'with');
-        const inputs: Record<string, TemplateValue> = {};
-        if (isMap(withNode)) {
-          for (const pair of withNode.items) {
-            const key = this.keyOf(pair);
-            if (key !== undefined) setEntry(inputs, key, this.templateValue(pair.value as Node));
-          }
-        }
+        const inputs = this.withValues(withNode);
         const withKeys = isMap(withNode) ? withNode.items.flatMap((pair) => (isScalar(pair.key) ? [{ name: String(pair.key.value), range: this.range(pair.key) }] : [])) : [];
         step = { ...base, kind, uses: { path: String(this.value(uses) ?? ''), range: this.range(uses) }, with: inputs, withKeys };
         break;
@@ -333,6 +347,41 @@ export class Builder {
     const choices = this.value(this.get(def, 'choices'));
     const why = defaultProblem(this.value(node), type, Array.isArray(choices) ? choices : undefined);
     if (why) this.problem(this.range(node), 'invalid-default', why, stepId);
+  }
+
+  /** `with:` values by key, as templates. */
+  private withValues(withNode: Node | undefined): Record<string, TemplateValue> {
+    const values: Record<string, TemplateValue> = {};
+    if (isMap(withNode)) {
+      for (const pair of withNode.items) {
+        const key = this.keyOf(pair);
+        if (key !== undefined) setEntry(values, key, this.templateValue(pair.value as Node));
+      }
+    }
+    return values;
+  }
+
+  private toolList(node: Node | undefined): { patterns: string[]; range: SourceRange } | undefined {
+    const value = this.value(node);
+    if (!Array.isArray(value)) return undefined;
+    return { patterns: value.filter((v): v is string => typeof v === 'string'), range: this.range(node) };
+  }
+
+  /** The `mcp:` key, its problems placed at the key path they name. */
+  private mcp(root: YAMLMap): WorkflowMcp | undefined {
+    const node = this.get(root, 'mcp');
+    if (node === undefined) return undefined;
+    const parsed = parseWorkflowMcp(this.value(node) ?? {}, this.file);
+    for (const problem of parsed.problems) {
+      // Warnings about the workspace's files belong to a run, which knows the workspace.
+      if (problem.code === 'mcp-server-unknown') continue;
+      // A problem with a whole server is shown at its name; one inside it, at the value it names.
+      const pair = isMap(node) ? node.items.find((item) => isScalar(item.key) && String(item.key.value) === problem.path[1]) : undefined;
+      const inner = problem.path.length > 2 ? (this.doc.getIn(problem.path, true) as Node | undefined) : undefined;
+      const range = inner && typeof inner === 'object' && 'range' in inner ? this.range(inner) : this.range((pair?.key as Node | undefined) ?? node);
+      this.problems.push({ file: this.file, range, code: problem.code, severity: problem.severity, message: problem.message });
+    }
+    return parsed;
   }
 
   // ─── Small readers ───────────────────────────────────────────────────────

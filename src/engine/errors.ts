@@ -69,6 +69,10 @@ export type ErrorCode =
   | 'tool-timeout'
   /** The approval policy or the person refused the call. */
   | 'tool-denied'
+  /** The tool reported failure (`isError`): the call worked, the tool said no. */
+  | 'tool-error'
+  /** A prompt's tool loop asked for more model calls than its `max_turns`. */
+  | 'max-turns'
   // ── serving ──
   /** The run's worker died too often, or the queue gave up on it. */
   | 'worker'

@@ -19,6 +19,7 @@ export const KIND_NAMES: Record<StepKind, string> = {
   input: 'input',
   set: 'set',
   workflow: 'uses',
+  tool: 'tool',
   fail: 'fail',
 };
 

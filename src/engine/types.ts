@@ -8,6 +8,9 @@
  * the ports are one vocabulary, read together, and split they would import each other.
  */
 import type { ErrorCode } from './errors';
+import type { ToolEvent } from './tools/events';
+import type { FunctionToolDefinition } from './tools/function-tools';
+import type { WorkflowMcp } from './tools/workflow-servers';
 
 export type { ErrorCode } from './errors';
 
@@ -97,7 +100,12 @@ export type ProblemCode =
   | 'test-regex'
   | 'test-schema'
   | 'test-budget'
-  | 'test-threshold';
+  | 'test-threshold'
+  | 'mcp-server-invalid'
+  | 'mcp-server-name'
+  | 'mcp-literal-secret'
+  | 'mcp-approval'
+  | 'unknown-tool-server';
 
 // ─── The workflow model ──────────────────────────────────────────────────────
 
@@ -170,7 +178,7 @@ export interface Target {
   range: SourceRange;
 }
 
-export type StepKind = 'prompt' | 'parallel' | 'switch' | 'input' | 'set' | 'workflow' | 'fail';
+export type StepKind = 'prompt' | 'parallel' | 'switch' | 'input' | 'set' | 'workflow' | 'tool' | 'fail';
 
 export interface StepBase {
   id: string;
@@ -209,6 +217,10 @@ export interface PromptStep extends StepBase {
   worker?: { name: string; range: SourceRange };
   model?: ModelSettings;
   outputSchema?: Record<string, unknown>;
+  /** `tools:`: the tools the model may call (`files.*`, `files.read_text_file`), as written. */
+  tools?: { patterns: string[]; range: SourceRange };
+  /** `max_turns`: model calls in the step's tool loop before it fails with `max-turns`. */
+  maxTurns: number;
 }
 
 export interface ParallelStep extends StepBase {
@@ -243,12 +255,19 @@ export interface WorkflowStep extends StepBase {
   withKeys: { name: string; range: SourceRange }[];
 }
 
+/** `tool: server.tool`: calls one MCP tool with the `with:` arguments. */
+export interface ToolStep extends StepBase {
+  kind: 'tool';
+  tool: { server: string; name: string; range: SourceRange };
+  with: Record<string, TemplateValue>;
+}
+
 /** A step with no kind of its own and a `fail:` message: reaching it fails the run. */
 export interface FailStep extends StepBase {
   kind: 'fail';
 }
 
-export type Step = PromptStep | ParallelStep | SwitchStep | InputStep | SetStep | WorkflowStep | FailStep;
+export type Step = PromptStep | ParallelStep | SwitchStep | InputStep | SetStep | WorkflowStep | ToolStep | FailStep;
 
 export interface Workflow {
   file: string;
@@ -262,14 +281,28 @@ export interface Workflow {
   outputs: Record<string, TemplateValue>;
   /** Every step, nested ones included, by id (first wins when ids repeat). */
   stepsById: Map<string, Step>;
+  /** The `mcp:` key: the servers the workflow declares or takes from the workspace. */
+  mcp?: WorkflowMcp;
   range: SourceRange;
 }
 
 // ─── Model calls: the provider port ──────────────────────────────────────────
 
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  /** `tool`: a tool's result, answering the assistant's call `toolCallId` (a prompt's `tools:` loop). */
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** On an assistant message: the calls the model asked for. */
+  toolCalls?: ModelToolCall[];
+  /** On a tool message: the call it answers. */
+  toolCallId?: string;
+}
+
+/** A call the model asks for: the function name it was offered and its arguments as JSON text (untrusted). */
+export interface ModelToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 export interface ModelParams {
@@ -293,6 +326,8 @@ export interface ModelRequest {
   params: ModelParams;
   /** JSON Schema the reply must satisfy; the reply is then JSON. */
   outputSchema?: Record<string, unknown>;
+  /** Functions the model may call (a prompt's `tools:`); its reply may then carry `toolCalls`. */
+  tools?: FunctionToolDefinition[];
   /** Aborted on cancel and on timeout; providers pass it to their HTTP request. */
   signal: AbortSignal;
   /** Streamed text as it arrives. */
@@ -319,6 +354,8 @@ export interface ModelRequest {
 
 export interface ModelResponse {
   text: string;
+  /** The calls the model asks for instead of (or beside) a final answer. */
+  toolCalls?: ModelToolCall[];
   /** The parsed reply when the request had an `outputSchema`. */
   json?: unknown;
   usage?: Usage;
@@ -486,6 +523,7 @@ export type RunEvent =
         partialOutput?: string;
       })
   | (EventBase & StepRef & { type: 'step.skipped'; reason: string })
+  | (EventBase & ToolEvent)
   | (EventBase & { type: 'run.paused'; nextStepId?: string })
   | (EventBase & { type: 'run.resumed' })
   | (EventBase & { type: 'run.completed'; outputs: Record<string, unknown>; durationMs: number; usage: Usage; costUsd?: number })

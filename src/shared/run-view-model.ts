@@ -12,7 +12,7 @@ import { initialRunState, reduceEvents, type RunState, type StepState, type Exec
 import type { ChatMessage, ModelCallRecord, ModelParams, ModelRequestRecord, RunEvent, Usage } from '../engine/types';
 import type { WorkflowOutline } from './workflow-outline';
 
-export type { RunStatus, ExecutionStatus, ExecutionState as ExecutionView, ItemState as ItemView, AttemptState as AttemptView, RetryRecord as RetryView } from '../engine/state';
+export type { RunStatus, ExecutionStatus, ExecutionState as ExecutionView, ItemState as ItemView, AttemptState as AttemptView, RetryRecord as RetryView, ToolCallState as ToolCallView } from '../engine/state';
 export { applyEvents, markInterrupted, isRunEnded, latestExecution, activeStepIds };
 import { isRunEnded, latestExecution, activeStepIds, markInterrupted, reduceEvents as applyEvents } from '../engine/state';
 

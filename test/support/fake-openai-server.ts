@@ -52,7 +52,21 @@ export type FakeFault =
   /** A normal reply, one chunk every `chunkDelayMs`. */
   | { kind: 'slow'; chunkDelayMs: number }
   /** An `error` object inside the stream after `afterChunks` chunks (as OpenAI sends when it fails midway). */
-  | { kind: 'stream-error'; afterChunks?: number; message?: string };
+  | { kind: 'stream-error'; afterChunks?: number; message?: string }
+  /**
+   * A reply asking for tool calls (`finish_reason: tool_calls`). Streamed, each call's
+   * id and name come in its first chunk and its arguments whole, or with `pieces`
+   * split into that many chunks (as OpenAI streams them); a request without `stream`
+   * gets them in `message.tool_calls`.
+   */
+  | { kind: 'tool-calls'; calls: FakeToolCall[]; content?: string; pieces?: number };
+
+/** A function call a scripted reply asks for; `arguments` is sent as written (it may be broken JSON). */
+export interface FakeToolCall {
+  id?: string;
+  name: string;
+  arguments: string;
+}
 
 export interface FakeOpenAIOptions {
   /** When set, requests must carry it (`Authorization: Bearer …` or `api-key`); else 401, echoing the key sent. */
@@ -85,7 +99,7 @@ export interface FakeOpenAIOptions {
 /** The body of a chat-completions request, as the fake reads it. */
 export interface ChatRequestBody {
   model: string;
-  messages: { role: string; content: string }[];
+  messages: { role: string; content: string; tool_call_id?: string; tool_calls?: { id: string; function: { name: string; arguments: string } }[] }[];
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   response_format?: { type: string; json_schema?: { name: string; schema?: Record<string, unknown>; strict?: boolean } };
@@ -284,7 +298,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 
     let content: string;
     let finishReason = 'stop';
-    if (fault.kind === 'reply') {
+    const toolCalls = fault.kind === 'tool-calls' ? fault.calls.map((call, i) => ({ id: call.id ?? `call_fake${record.index}_${i + 1}`, name: call.name, arguments: call.arguments })) : [];
+    if (fault.kind === 'tool-calls') {
+      content = fault.content ?? '';
+      finishReason = 'tool_calls';
+    } else if (fault.kind === 'reply') {
       content = fault.content;
       finishReason = fault.finishReason ?? 'stop';
     } else if (fault.kind === 'malformed-json') {
@@ -317,7 +335,19 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         object: 'chat.completion',
         created,
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: finishReason, logprobs: null }],
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: toolCalls.length > 0 && content === '' ? null : content,
+              refusal: null,
+              ...(toolCalls.length > 0 ? { tool_calls: toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) } : {}),
+            },
+            finish_reason: finishReason,
+            logprobs: null,
+          },
+        ],
         usage,
       });
     }
@@ -346,6 +376,17 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (res.destroyed || closed) return;
       await send(chunk({ content: piece }));
       record.chunksSent++;
+    }
+    const pieces = fault.kind === 'tool-calls' ? Math.max(1, fault.pieces ?? 1) : 1;
+    for (const [index, call] of toolCalls.entries()) {
+      if (res.destroyed || closed) return;
+      const size = Math.ceil(call.arguments.length / pieces) || 1;
+      const parts = pieces === 1 ? [call.arguments] : Array.from({ length: pieces }, (_, i) => call.arguments.slice(i * size, (i + 1) * size));
+      await send(chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: parts[0] } }] }));
+      for (const part of parts.slice(1)) {
+        if (delay > 0) await sleep(delay);
+        await send(chunk({ tool_calls: [{ index, function: { arguments: part } }] }));
+      }
     }
     // The fault strikes after `afterChunks` chunks, or at the end of a shorter reply.
     if (breakAfter !== Infinity) {

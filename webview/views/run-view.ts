@@ -23,6 +23,7 @@ import {
   type RunViewModel,
   type StepStatus,
   type StepViewModel,
+  type ToolCallView,
 } from '../../src/shared/run-view-model';
 import type { GraphLayout } from '../graph-layout';
 import { copyButton, runStatusIcon, statusIcon, stepStatusLabel } from './common';
@@ -326,7 +327,41 @@ function outputTab(step: StepViewModel, execution: ExecutionView, p: RunViewProp
     </div>
     <div class="output" id="output" data-step-id=${step.id}>
       ${execution.items.length > 0 ? itemsView(step, execution, p, a) : outputBody(execution, `${step.id}#${execution.visit}`, p, a)}
-    </div>`;
+    </div>
+    ${execution.tools && execution.tools.length > 0 ? toolCallsView(execution.tools) : nothing}`;
+}
+
+/** Longest argument or result text shown inline; the trace (and `result.ref`) holds the rest. */
+const TOOL_TEXT_SHOWN = 4000;
+
+/**
+ * The step's tool calls, in the order they were made: arguments and results are a
+ * model's or a server's text, so they are shown as plain text (lit escapes it), never
+ * rendered as markdown or markup.
+ */
+function toolCallsView(calls: readonly ToolCallView[]): TemplateResult {
+  const cut = (text: string) => (text.length > TOOL_TEXT_SHOWN ? `${text.slice(0, TOOL_TEXT_SHOWN)}…` : text);
+  const json = (value: unknown) => (typeof value === 'string' ? value : (JSON.stringify(value, null, 2) ?? ''));
+  return html`<section class="tool-calls" aria-label="Tool calls">
+    <h3>Tool calls (${calls.length})</h3>
+    <ol>
+      ${calls.map(
+        (call) => html`<li class="tool-call status-${call.status}" data-call-id=${call.callId}>
+          <details>
+            <summary>
+              <span class="tool-name">${call.server}.${call.tool}</span>
+              <span class="muted">${call.status}${call.turn !== undefined ? ` · turn ${call.turn}` : ''}${call.attempt > 1 ? ` · attempt ${call.attempt}` : ''}${call.latencyMs !== undefined ? ` · ${call.latencyMs} ms` : ''}${call.approvedBy ? ` · ${call.approvedBy}` : ''}</span>
+            </summary>
+            ${call.arguments ? html`<div class="muted">Arguments${call.arguments.truncated ? ' (cut)' : ''}</div><pre class="tool-arguments">${cut(json(call.arguments.value))}</pre>` : nothing}
+            ${call.result
+              ? html`<div class="muted">Result${call.result.isError ? ' (the tool reported an error)' : ''}${call.result.truncated ? ' (cut)' : ''}</div><pre class="tool-result">${cut(call.result.structuredContent && !call.result.text ? json(call.result.structuredContent) : call.result.text)}</pre>`
+              : nothing}
+            ${call.error ? html`<div class="tool-error">${call.error.code}: ${call.error.message}</div>` : nothing}
+          </details>
+        </li>`,
+      )}
+    </ol>
+  </section>`;
 }
 
 function itemsView(step: StepViewModel, execution: ExecutionView, p: RunViewProps, a: RunViewActions): TemplateResult {

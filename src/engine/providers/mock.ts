@@ -38,6 +38,7 @@ export class MockProvider implements Provider {
       if (this.delayMs > 0) await this.clock.sleep(this.delayMs, request.signal);
       throw new MockError(String(scripted.$error));
     }
+    if (isToolCallScript(scripted)) return this.toolCalls(scripted, request);
     const reply = scripted ?? (request.outputSchema ? exampleOf(request.outputSchema) : defaultReply(request));
     const text = typeof reply === 'string' ? reply : JSON.stringify(reply, null, 2);
     await this.stream(text, request);
@@ -53,6 +54,31 @@ export class MockProvider implements Provider {
     };
   }
 
+  /**
+   * `{ $tool_calls: [{ name: files.read_text_file, arguments: { path: a.txt } }], content?: text }`:
+   * a reply that asks for tool calls (a prompt's `tools:` loop). Names are the tools'
+   * `server.tool` names or the function names offered; `arguments` that are text are
+   * sent as they are (to try a model that writes broken JSON).
+   */
+  private async toolCalls(script: { $tool_calls: unknown[]; content?: unknown }, request: ModelRequest): Promise<ModelResponse> {
+    if (this.delayMs > 0) await this.clock.sleep(this.delayMs, request.signal);
+    // Ids unique across the loop's turns, as a real model's are.
+    const turn = request.messages.filter((m) => m.role === 'assistant').length + 1;
+    const toolCalls = script.$tool_calls.map((raw, index) => {
+      const call = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+      const args = call.arguments;
+      return {
+        id: typeof call.id === 'string' ? call.id : `mock_call_${turn}_${index + 1}`,
+        name: String(call.name ?? ''),
+        arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}),
+      };
+    });
+    const text = typeof script.content === 'string' ? script.content : '';
+    const inputTokens = estimateTokens(request.messages.map((m) => m.content).join('\n'));
+    const outputTokens = estimateTokens(JSON.stringify(toolCalls));
+    return { text, toolCalls, usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }, model: request.model, finishReason: 'tool_calls', costUsd: 0 };
+  }
+
   private async stream(text: string, request: ModelRequest): Promise<void> {
     if (!request.onDelta) return;
     const chunks = text.match(/\S+\s*|\s+/g) ?? [text];
@@ -63,6 +89,10 @@ export class MockProvider implements Provider {
       request.onDelta(chunk);
     }
   }
+}
+
+function isToolCallScript(value: unknown): value is { $tool_calls: unknown[]; content?: unknown } {
+  return typeof value === 'object' && value !== null && Array.isArray((value as { $tool_calls?: unknown }).$tool_calls);
 }
 
 function isErrorScript(value: unknown): value is { $error: unknown } {

@@ -25,7 +25,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { systemClock, systemRandom } from '../clock';
-import type { ChatMessage, Clock, ModelRequest, ModelResponse, Provider, RandomSource, Usage } from '../types';
+import type { ChatMessage, Clock, ModelRequest, ModelResponse, ModelToolCall, Provider, RandomSource, Usage } from '../types';
 import { BoundedMap } from './bounded-map';
 import {
   ProviderError,
@@ -237,6 +237,7 @@ export class OpenAIProvider implements Provider {
 
     let text = '';
     let refusal = '';
+    const calls = new ToolCallAssembler();
     let usage: ChatCompletionChunk['usage'] | undefined;
     let model: string | undefined;
     let finishReason: string | undefined;
@@ -250,6 +251,7 @@ export class OpenAIProvider implements Provider {
         const choice = chunk.choices?.[0];
         if (!choice) continue;
         if (choice.finish_reason) finishReason = choice.finish_reason;
+        if (choice.delta?.tool_calls) calls.add(choice.delta.tool_calls);
         const delta = choice.delta?.content;
         if (choice.delta?.refusal) refusal += choice.delta.refusal;
         if (delta) {
@@ -274,13 +276,15 @@ export class OpenAIProvider implements Provider {
     if (idle.signal.aborted) throw this.#idleTimeout(ctx, text);
 
     const result: ModelResponse = { text, model: model ?? request.model, finishReason };
+    const toolCalls = calls.finish();
+    if (toolCalls.length > 0) result.toolCalls = toolCalls;
     if (usage) {
       const inputTokens = usage.prompt_tokens ?? 0;
       const outputTokens = usage.completion_tokens ?? 0;
       result.usage = { inputTokens, outputTokens, totalTokens: usage.total_tokens ?? inputTokens + outputTokens };
       result.costUsd = this.#cost(result.model ?? request.model, result.usage, usage.prompt_tokens_details?.cached_tokens);
     }
-    if (request.outputSchema) {
+    if (request.outputSchema && toolCalls.length === 0) {
       if (!text && refusal) {
         throw new ProviderError({
           code: 'schema',
@@ -371,7 +375,8 @@ export class OpenAIProvider implements Provider {
         messages = withSchemaInstruction(messages, schema);
       }
     }
-    body.messages = messages.map((m): ChatCompletionMessageParam => ({ role: m.role, content: m.content }));
+    body.messages = messages.map(toOpenAiMessage);
+    if (request.tools && request.tools.length > 0) body.tools = request.tools;
     return body;
   }
 
@@ -597,3 +602,43 @@ function schemaName(schema: Record<string, unknown>): string {
   return /[a-zA-Z0-9]/.test(title) ? title : 'output';
 }
 
+/** Our messages in OpenAI's shape: tool results answer their call by id; assistant turns carry the calls they made. */
+function toOpenAiMessage(m: ChatMessage): ChatCompletionMessageParam {
+  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId ?? '', content: m.content };
+  if (m.role === 'assistant' && m.toolCalls && m.toolCalls.length > 0) {
+    return {
+      role: 'assistant',
+      content: m.content === '' ? null : m.content,
+      tool_calls: m.toolCalls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.arguments } })),
+    };
+  }
+  return { role: m.role, content: m.content };
+}
+
+type ToolCallDelta = NonNullable<NonNullable<ChatCompletionChunk['choices'][number]['delta']>['tool_calls']>[number];
+
+/**
+ * Streamed tool calls arrive in pieces, by `index`: the id and name in the first
+ * piece, the arguments as JSON text split across any number of them.
+ */
+class ToolCallAssembler {
+  private readonly byIndex = new Map<number, ModelToolCall>();
+
+  add(deltas: readonly ToolCallDelta[]): void {
+    for (const delta of deltas) {
+      let call = this.byIndex.get(delta.index);
+      if (!call) {
+        call = { id: '', name: '', arguments: '' };
+        this.byIndex.set(delta.index, call);
+      }
+      if (delta.id) call.id = delta.id;
+      if (delta.function?.name) call.name += delta.function.name;
+      if (delta.function?.arguments) call.arguments += delta.function.arguments;
+    }
+  }
+
+  /** The calls in index order; a call with no id gets one, so its result can still answer it. */
+  finish(): ModelToolCall[] {
+    return [...this.byIndex.entries()].sort(([a], [b]) => a - b).map(([index, call]) => ({ ...call, id: call.id || `call_${index}` }));
+  }
+}

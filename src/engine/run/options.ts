@@ -4,6 +4,7 @@ import type { IdSource } from '../ids';
 import type { Asker, Clock, ModelCallRecord, ModelSettings, ProviderResolver, RunEvent, StepRef, StepResult, WorkflowLoader } from '../types';
 import type { CancelScope } from './cancel-scope';
 import type { Inspector } from './inspector';
+import type { ToolSession } from './tool-session';
 import type { UnstampedEvent } from './runner';
 
 /** A finished step execution taken from an earlier run instead of executing it. */
@@ -53,6 +54,8 @@ export interface RunOptions {
   nesting?: Nesting;
   /** A debugger's hold on the run: awaited before steps and model calls, after failures (see inspector.ts). */
   inspector?: Inspector;
+  /** The run's MCP tools, opened on first use; the run that is given it closes it when it ends (a sub-workflow shares its parent's). */
+  tools?: ToolSession;
 }
 
 /**
@@ -82,6 +85,7 @@ export function childOptions(parent: RunOptions, child: { inputs: Record<string,
     loadWorkflow: parent.loadWorkflow,
     defaults: parent.defaults,
     inspector: parent.inspector,
+    tools: parent.tools,
     depth: (parent.depth ?? 0) + 1,
     ...child,
   };

@@ -91,6 +91,15 @@ export class Runner {
   }
 
   async run(): Promise<RunResult> {
+    try {
+      return await this.runSteps();
+    } finally {
+      // The run that was given the tools ends them: no server outlives it. A sub-workflow shares its parent's.
+      if (!this.options.nesting) await this.options.tools?.close();
+    }
+  }
+
+  private async runSteps(): Promise<RunResult> {
     this.startedAt = this.clock.now();
     const given = this.options.inputs ?? {};
     this.emit({

@@ -3,15 +3,18 @@
  * fan out: the effects half of the runner (runner.ts holds the loop and the results).
  */
 import { RunControl } from '../control';
-import { describe, evaluate, renderText, renderValue, setEntry, stringify, toCel, type Scope } from '../expressions';
+import { dataRecord, describe, evaluate, renderText, renderValue, setEntry, stringify, toCel, type Scope } from '../expressions';
 import { coerce } from '../inputs';
 import { validateReply } from '../providers/structured';
 import { refKey } from '../state/run-state';
-import type { InputStep, ModelCallRecord, ModelRequestRecord, ParallelStep, PromptStep, Provider, Step, StepRef, Workflow, WorkflowStep } from '../types';
+import type { FunctionToolDefinition } from '../tools/function-tools';
+import type { ChatMessage, InputStep, ModelCallRecord, Usage, ModelRequestRecord, ParallelStep, PromptStep, Provider, Step, StepRef, ToolStep, Workflow, WorkflowStep } from '../types';
 import { raceAbort, type CancelScope } from './cancel-scope';
 import { partialOf, isRetryable, retryAfterOf, StepError, toErrorInfo } from './errors';
 import { childOptions } from './options';
 import { prepareRequest } from './request';
+import { callStepTool } from './tool-calls';
+import { runToolLoop } from './tool-loop';
 import type { Frame, Outcome, Runner, UnstampedEvent } from './runner';
 
 const MAX_WORKFLOW_DEPTH = 8;
@@ -86,6 +89,8 @@ export class StepBodies {
         return this.parallel(step, ref, frame, attemptScope);
       case 'workflow':
         return this.subWorkflow(step, ref, scope, attemptScope, emit);
+      case 'tool':
+        return this.tool(step, ref, scope, attempt, attemptScope.signal, emit);
       case 'fail':
         return { output: null };
     }
@@ -144,28 +149,55 @@ export class StepBodies {
       await raceAbort(Promise.resolve(inspector.beforeModelCall(point)), signal);
     }
     const call: ModelCallRecord = { provider: provider.id, model, params, messages, outputSchema: step.outputSchema, latencyMs: 0 };
-    let response;
-    try {
-      response = await provider.complete({
+    const complete = (sent: ChatMessage[], tools?: FunctionToolDefinition[]) =>
+      provider.complete({
         provider: providerName,
         model,
-        messages,
+        messages: sent,
         params,
         outputSchema: step.outputSchema,
+        ...(tools ? { tools } : {}),
         signal,
         stepId: ref.stepId,
         attempt,
         visit: ref.visit,
         index: ref.index,
         ...(ref.parent !== undefined ? { parent: ref.parent } : {}),
-        cache: step.cache,
+        // The cache's key knows neither the tools offered nor the calls in the messages: a tool loop's turns bypass it.
+        cache: tools ? false : step.cache,
         mock: runner.mocks.next(step, ref, scope),
         onDelta: (text) => {
           if (!signal.aborted) emit({ type: 'step.delta', ...ref, attempt, text });
         },
       });
+    let response;
+    // A tool loop's turns add up: the call record is the whole conversation, its usage every turn's.
+    const turns: Usage[] = [];
+    try {
+      if (step.tools) {
+        const loop = await runToolLoop(
+          runner,
+          step,
+          ref,
+          attempt,
+          signal,
+          messages,
+          async (sent, offered) => {
+            const reply = await complete(sent, offered.definitions);
+            if (reply.usage && !reply.cache?.hit) turns.push(reply.usage);
+            return reply;
+          },
+          emit,
+        );
+        response = { ...loop.response, usage: sumUsage(turns) ?? loop.response.usage };
+        call.messages = loop.messages;
+      } else {
+        response = await complete(messages);
+      }
     } catch (error) {
       call.latencyMs = runner.clock.now() - started;
+      if (turns.length > 0) call.usage = sumUsage(turns);
+      if (error instanceof StepError) throw error;
       const info = toErrorInfo(error, step.id);
       info.message = `step \`${step.id}\` (${providerName}/${model}): ${info.message}`;
       throw new StepError(info, isRetryable(error), call, partialOf(error), retryAfterOf(error));
@@ -189,6 +221,19 @@ export class StepBodies {
       info.message = `step \`${step.id}\`: ${info.message}`;
       throw new StepError(info, isRetryable(error), call, partialOf(error));
     }
+  }
+
+  /** `tool:`: one call; the output is the structured result when there is one, else the text. */
+  private async tool(step: ToolStep, ref: StepRef, scope: Scope, attempt: number, signal: AbortSignal, emit: Emit): Promise<Execution> {
+    const args: Record<string, unknown> = dataRecord();
+    for (const [name, value] of Object.entries(step.with)) setEntry(args, name, renderValue(value, scope));
+    const { server, name } = step.tool;
+    const result = await callStepTool(this.runner, ref, { callId: `${refKey(ref)}.a${attempt}`, server, tool: name, arguments: { ...args }, signal }, emit, step.id);
+    if (result.isError) {
+      // The tool said no (a missing file, a refused write): the server's words, for the author.
+      throw new StepError({ code: 'tool-error', stepId: step.id, message: `step \`${step.id}\`: tool \`${server}.${name}\` failed: ${result.text || 'it gave no reason'}`, range: step.tool.range }, true);
+    }
+    return { output: result.structuredContent ?? result.text };
   }
 
   private async answer(step: InputStep, scope: Scope, signal: AbortSignal): Promise<unknown> {
@@ -258,4 +303,9 @@ function rejecter(provider: Provider, key: string | undefined): Execution['rejec
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function sumUsage(turns: readonly Usage[]): Usage | undefined {
+  if (turns.length === 0) return undefined;
+  return turns.reduce((sum, u) => ({ inputTokens: sum.inputTokens + u.inputTokens, outputTokens: sum.outputTokens + u.outputTokens, totalTokens: sum.totalTokens + u.totalTokens }), { inputTokens: 0, outputTokens: 0, totalTokens: 0 });
 }

@@ -11,6 +11,7 @@
  */
 import type { ModelCallRecord, RunEvent, Usage } from '../types';
 import { isActive, isRunEnded, ZERO_USAGE, type AttemptState, type ExecutionState, type ItemState, type RunState, type StepState } from './run-state';
+import { foldToolCall, settleToolCalls } from './tool-calls';
 
 /** Folds one event. Prefer {@link reduceEvents} for a batch: it copies each changed step once. */
 export function reduceRun(state: RunState, event: RunEvent): RunState {
@@ -212,6 +213,13 @@ class Draft {
         if (event.index === undefined) execution.skipReason = event.reason;
         target.durationMs = 0;
         break;
+      case 'tool.started':
+      case 'tool.completed':
+      case 'tool.failed':
+        // A call counts once: when it starts, or when it was refused before it could.
+        if (event.type === 'tool.started' || !target.tools?.some((call) => call.callId === event.callId)) step.toolCalls = (step.toolCalls ?? 0) + 1;
+        target.tools = foldToolCall(target.tools, event, target.attempt);
+        return;
     }
     this.recompute(step, execution);
   }
@@ -260,8 +268,18 @@ class Draft {
         const before = step.executions[at];
         if (!isActive(before.status) && !before.items.some((i) => isActive(i.status))) continue;
         const execution = this.executionAt(step, at);
-        for (const item of execution.items) if (isActive(item.status)) this.item(execution, item.index).status = 'cancelled';
-        if (isActive(execution.status)) execution.status = 'cancelled';
+        for (const item of execution.items) {
+          if (!isActive(item.status)) continue;
+          const settled = this.item(execution, item.index);
+          settled.status = 'cancelled';
+          const tools = settleToolCalls(settled.tools);
+          if (tools) settled.tools = tools;
+        }
+        if (isActive(execution.status)) {
+          execution.status = 'cancelled';
+          const tools = settleToolCalls(execution.tools);
+          if (tools) execution.tools = tools;
+        }
         this.recompute(step, execution);
       }
     }

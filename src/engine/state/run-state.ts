@@ -6,6 +6,7 @@
  *
  * The state is plain JSON-safe data, so the webview can hold it too.
  */
+import type { CappedValue, ToolResultRecord } from '../tools/events';
 import type { ErrorInfo, ModelCallRecord, ModelRequestRecord, StepKind, StepRef, Usage } from '../types';
 
 /**
@@ -29,6 +30,28 @@ export interface RetryRecord {
   partialOutput?: string;
 }
 
+/**
+ * One tool call of an execution. `error`: the tool reported failure (the call worked);
+ * `failed`: the call could not be made (denied, unknown tool, server down, timeout);
+ * `cancelled`: it was in flight when the run or step stopped.
+ */
+export interface ToolCallState {
+  callId: string;
+  server: string;
+  tool: string;
+  /** The attempt that made it. */
+  attempt: number;
+  /** The prompt's tool-loop turn, for calls a model asked for. */
+  turn?: number;
+  status: 'running' | 'succeeded' | 'error' | 'failed' | 'cancelled';
+  arguments?: CappedValue;
+  approvedBy?: string;
+  result?: ToolResultRecord;
+  error?: ErrorInfo;
+  startedAt: number;
+  latencyMs?: number;
+}
+
 /** One run of a step's body: a visit, or one item of a `for_each`. */
 export interface AttemptState {
   status: ExecutionStatus;
@@ -47,6 +70,8 @@ export interface AttemptState {
   retries: RetryRecord[];
   /** Text received before the failure of the last attempt (a broken stream). */
   partialOutput?: string;
+  /** Tool calls of every attempt, in the order they were made (absent until the first). */
+  tools?: ToolCallState[];
 }
 
 export interface ItemState extends AttemptState {
@@ -95,6 +120,8 @@ export interface StepState extends StepInfo {
   usage: Usage;
   costUsd?: number;
   calls: number;
+  /** Tool calls made, over every execution (recorded answers included; denied calls too). */
+  toolCalls?: number;
 }
 
 export interface RunTotals {

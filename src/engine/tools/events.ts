@@ -48,8 +48,8 @@ export interface ToolResultRecord {
 export interface ToolStartedPayload extends ToolCallIdentity {
   type: 'tool.started';
   arguments: CappedValue;
-  /** Who allowed the call. */
-  approvedBy: Extract<ApprovalVerdict, { allowed: true }>['by'];
+  /** Who allowed the call; `recorded`: answered from a recorded run (replay, resume), never sent. */
+  approvedBy: Extract<ApprovalVerdict, { allowed: true }>['by'] | 'recorded';
 }
 
 export interface ToolCompletedPayload extends ToolCallIdentity {

@@ -48,6 +48,11 @@ export class ToolPattern {
     return this.server.test(server) && this.tool.test(tool);
   }
 
+  /** Whether some tool of `server` could match: which servers a prompt's `tools:` needs listed. */
+  matchesServer(server: string): boolean {
+    return this.server.test(server);
+  }
+
   /** Whether it names one tool rather than a family (a grant the person can read at a glance). */
   get isExact(): boolean {
     return !this.source.includes('*');

@@ -2,7 +2,7 @@
  * Variables in server declarations, expanded only when a server starts so the file
  * holds names, never values: `${env:NAME}` (the environment), `${input:id}` (asked of
  * the person, or taken from the editor's secret storage — never from the file),
- * `${workspaceFolder}`, `${userHome}`, and in `.mcp.json` Claude's `${NAME}` and
+ * `${workspaceFolder}`, `${workflowFolder}` (in a workflow's `mcp:`), `${userHome}`, and in `.mcp.json` Claude's `${NAME}` and
  * `${NAME:-default}`.
  */
 import * as os from 'node:os';
@@ -98,6 +98,8 @@ async function valueOf(name: string, declaration: ServerDeclaration, where: stri
   }
   if (name === 'workspaceFolder') return context.workspaceFolder;
   if (name === 'workspaceFolderBasename') return path.basename(context.workspaceFolder);
+  // A workflow's own servers may name files beside the workflow, wherever it is run from.
+  if (name === 'workflowFolder' && declaration.origin.kind === 'workflow') return path.resolve(context.workspaceFolder, path.dirname(declaration.origin.file));
   if (name === 'userHome') return os.homedir();
   if (name === 'pathSeparator' || name === '/') return path.sep;
   // Claude's `.mcp.json` writes environment variables bare, with an optional default.

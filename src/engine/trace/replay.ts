@@ -42,7 +42,15 @@ export function replayProvider(events: readonly RunEvent[], source = 'the record
       if (!recording) {
         throw new ReplayError('replay-missing', `no reply recorded for this call${where} in ${source}: the run took a path the recording did not, or the recording stopped before it`);
       }
-      const difference = firstDifference(recording.call.messages, request.messages);
+      const recorded = recording.call.messages;
+      // A prompt's tool loop: the recorded conversation holds every turn; an earlier turn gets the calls its reply asked for.
+      const next = recorded[request.messages.length];
+      if (next?.role === 'assistant' && next.toolCalls && next.toolCalls.length > 0) {
+        const earlier = firstDifference(recorded.slice(0, request.messages.length), request.messages);
+        if (earlier) throw new ReplayError('replay-mismatch', `the messages sent${where} differ from ${source}: ${earlier}`);
+        return { text: next.content, toolCalls: next.toolCalls, model: recording.call.model, finishReason: 'tool_calls', costUsd: 0 };
+      }
+      const difference = firstDifference(recorded, request.messages);
       if (difference) throw new ReplayError('replay-mismatch', `the messages sent${where} differ from ${source}: ${difference}`);
       const { output, call } = recording;
       return {

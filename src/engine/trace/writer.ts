@@ -32,7 +32,7 @@ export interface TraceWriterOptions {
 }
 
 /** Events that end a step or a run: the points where the file is made durable. */
-const BOUNDARIES = new Set<RunEventType>(['run.started', 'step.completed', 'step.failed', 'step.skipped', 'run.completed', 'run.failed', 'run.cancelled']);
+const BOUNDARIES = new Set<RunEventType>(['run.started', 'step.completed', 'step.failed', 'step.skipped', 'tool.completed', 'run.completed', 'run.failed', 'run.cancelled']);
 
 interface Waiter {
   upTo: number;

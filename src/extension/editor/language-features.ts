@@ -144,6 +144,7 @@ const SYMBOL_KIND: Record<StepKind, vscode.SymbolKind> = {
   input: vscode.SymbolKind.Field,
   set: vscode.SymbolKind.Variable,
   workflow: vscode.SymbolKind.Module,
+  tool: vscode.SymbolKind.Function,
   fail: vscode.SymbolKind.Event,
 };
 

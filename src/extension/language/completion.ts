@@ -304,6 +304,8 @@ export function stepBody(step: Step): string | undefined {
       return `switch: ${step.switch.source}\n${step.cases.map((c) => `  ${c.value} → ${c.target.to}`).join('\n')}${step.default ? `\n  default → ${step.default.to}` : ''}`;
     case 'workflow':
       return `uses: ${step.uses.path}`;
+    case 'tool':
+      return `tool: ${step.tool.server}.${step.tool.name}`;
     case 'parallel':
       return `parallel: ${step.branches.map((b) => b.id).join(', ')}`;
     case 'set':

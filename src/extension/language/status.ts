@@ -21,6 +21,8 @@ export interface StepStatus {
   itemsDone?: number;
   /** Taken from an earlier run (resume) rather than executed. */
   restored?: boolean;
+  /** Tool calls the latest execution made (all attempts). */
+  toolCalls?: number;
 }
 
 export interface RunStatus {
@@ -44,6 +46,7 @@ export function stepStatusIn(state: RunState, stepId: string): StepStatus | unde
   else if (execution.status === 'cancelled') status.reason = state.cancelReason ?? 'the run ended';
   if (execution.items.length > 0) status.itemsDone = execution.items.filter((i) => i.status === 'succeeded').length;
   if (execution.restored) status.restored = true;
+  if (execution.tools && execution.tools.length > 0) status.toolCalls = execution.tools.length;
   return status;
 }
 
@@ -73,11 +76,12 @@ export function statusOfEvents(events: readonly RunEvent[]): RunStatus {
 export function statusTitle(status: StepStatus): string {
   switch (status.state) {
     case 'running':
-      return `$(sync~spin) running…${status.itemsDone ? ` ${status.itemsDone} items done` : ''}${status.attempt && status.attempt > 1 ? ` (attempt ${status.attempt})` : ''}`;
+      return `$(sync~spin) running…${status.itemsDone ? ` ${status.itemsDone} items done` : ''}${status.toolCalls ? ` ${toolCount(status.toolCalls)}` : ''}${status.attempt && status.attempt > 1 ? ` (attempt ${status.attempt})` : ''}`;
     case 'retrying':
       return `$(sync~spin) retrying (attempt ${(status.attempt ?? 1) + 1})…`;
     case 'succeeded': {
       const parts = [`✓ succeeded ${status.restored ? '(restored)' : formatSeconds(status.durationMs ?? 0)}`];
+      if (status.toolCalls) parts.push(toolCount(status.toolCalls));
       if (status.tokens) parts.push(`${status.tokens} tok`);
       if (status.costUsd) parts.push(formatCost(status.costUsd));
       return parts.join(' · ');
@@ -89,6 +93,10 @@ export function statusTitle(status: StepStatus): string {
     case 'cancelled':
       return `cancelled${status.reason ? `: ${oneLine(status.reason, 60)}` : ''}`;
   }
+}
+
+function toolCount(calls: number): string {
+  return `${calls} tool call${calls === 1 ? '' : 's'}`;
 }
 
 export function oneLine(text: string, max: number): string {

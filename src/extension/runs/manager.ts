@@ -17,6 +17,7 @@ import { Answers, collectInputs, stepAsker } from './ask';
 import { planRun } from './plan';
 import { composeProviders, configuredProviders } from './providers';
 import { WorkflowRunSession } from './run-session';
+import { editorToolSession } from './tool-consent';
 import { LanguageModelProvider } from './vscode-lm';
 import type { RunManager, RunMode, RunStatusIndex, StartOptions } from './session';
 import { SessionRegistry } from './session-registry';
@@ -201,7 +202,7 @@ export class WorkflowRunManager implements RunManager, RunStatusIndex, vscode.Di
     const { runId } = recording;
     const control = new RunControl({ stepping });
     const session = new WorkflowRunSession(runId, file, workflow, mode, control, recording.trace ? vscode.Uri.file(recording.trace) : undefined, runOptions.startAt, (onEvent) =>
-      recording.run({ ...runOptions, providers: composed.resolver, ask: stepAsker(workflow, this.answers), loadWorkflow: workspaceLoader, control, defaults, onEvent }),
+      recording.run({ ...runOptions, providers: composed.resolver, ask: stepAsker(workflow, this.answers), loadWorkflow: workspaceLoader, control, defaults, onEvent, tools: editorToolSession(file, workflow, (line) => this.log.info(line)) }),
     );
     this.sessions.track(session);
     const where = runOptions.startAt ? ` from \`${runOptions.startAt}\`` : '';

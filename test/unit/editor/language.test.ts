@@ -119,7 +119,7 @@ describe('completion', () => {
 ¦
 `);
     const topLabels = completionsAt(top.text, top.offset, undefined, ALL).map((c) => c.label);
-    assert.deepEqual(topLabels.sort(), ['description', 'inputs', 'model', 'on', 'outputs', 'steps', 'tests', 'workers']);
+    assert.deepEqual(topLabels.sort(), ['description', 'inputs', 'mcp', 'model', 'on', 'outputs', 'steps', 'tests', 'workers']);
     const { text, offset } = edited('    type: string\n    choices', '    type: ¦\n    choices');
     assert.deepEqual(labels(text, offset), ['string', 'number', 'boolean', 'object', 'array']);
   });

@@ -57,6 +57,11 @@ export const PROBLEM_CODES = [
   'test-schema',
   'test-budget',
   'test-threshold',
+  'mcp-server-invalid',
+  'mcp-server-name',
+  'mcp-literal-secret',
+  'mcp-approval',
+  'unknown-tool-server',
 ] as const satisfies readonly ProblemCode[];
 
 // Fails to compile when types.ts gains a code this list does not have.

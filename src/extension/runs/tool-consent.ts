@@ -1,0 +1,49 @@
+/**
+ * A run's tools in the editor: servers from the workflow's `mcp:`, `.vscode/mcp.json`
+ * and `.mcp.json`; consent asked with a modal (allow once, allow for this run, or
+ * deny by dismissing it); `${input:…}` asked as a password box; and nothing at all in
+ * an untrusted workspace (no server is started).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Workflow } from '../../engine';
+import { ToolSession } from '../../engine/run/tool-session';
+import { createRunTools, EDITOR_SOURCES, parseWorkflowMcp, type ConsentPort } from '../../engine/tools';
+
+const ALLOW_ONCE = 'Allow once';
+const ALLOW_RUN = 'Allow for this run';
+/** Arguments are a model's or a workflow's text: shown cut short, never rendered as markup. */
+const MAX_SHOWN = 600;
+
+export const askConsent: ConsentPort = async (request, signal) => {
+  if (signal.aborted) return 'deny';
+  const args = JSON.stringify(request.arguments, null, 2) ?? '{}';
+  const shown = args.length > MAX_SHOWN ? `${args.slice(0, MAX_SHOWN)}…` : args;
+  const what = request.tool.description ? `\n\n${request.tool.description.slice(0, 300)}` : '';
+  const answer = await Promise.race([
+    vscode.window.showWarningMessage(`Let the workflow call the tool ${request.tool.qualifiedName}?`, { modal: true, detail: `Arguments:\n${shown}${what}` }, ALLOW_ONCE, ALLOW_RUN),
+    new Promise<undefined>((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true })),
+  ]);
+  return answer === ALLOW_ONCE ? 'once' : answer === ALLOW_RUN ? 'run' : 'deny';
+};
+
+export function editorToolSession(file: vscode.Uri, workflow: Workflow, log: (line: string) => void): ToolSession {
+  const folder = vscode.workspace.getWorkspaceFolder(file)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(file.fsPath);
+  return new ToolSession({
+    trusted: vscode.workspace.isTrusted,
+    open: async () => {
+      const tools = await createRunTools({
+        workflow: workflow.mcp ?? parseWorkflowMcp(undefined, workflow.file),
+        sources: EDITOR_SOURCES,
+        workspaceFolder: folder,
+        env: process.env,
+        consent: askConsent,
+        trusted: vscode.workspace.isTrusted,
+        askInput: async ({ server, id }) => vscode.window.showInputBox({ prompt: `${id} for the MCP server ${server}`, password: true, ignoreFocusOut: true }),
+        onServerLog: (server, line) => log(`[${server}] ${line}`),
+      });
+      for (const problem of tools.problems) log(problem.message);
+      return { host: tools.host, policy: tools.policy };
+    },
+  });
+}
