@@ -55,5 +55,13 @@ child.on('close', (code) => {
   writeFileSync('coverage/summary.json', JSON.stringify(summary, null, 2) + '\n');
   process.stdout.write('\nline coverage (Node, weighted by file length; per file in coverage/summary.json):\n');
   for (const [layer, { line_percent }] of Object.entries(summary)) process.stdout.write(`  ${layer.padEnd(12)} ${line_percent}%\n`);
+  // Node 20 fails a run whose tests all passed when it cannot map one file's coverage
+  // (it happens once the built CLI bundle has run beside tsx-compiled sources): that
+  // costs the coverage numbers, not a test, so it is reported and not counted.
+  const count = (what) => Number(new RegExp(`^ℹ ${what} (\\d+)`, 'm').exec(output)?.[1] ?? NaN);
+  if (code === 1 && count('fail') === 0 && count('cancelled') === 0 && count('pass') > 0 && /Could not report code coverage/.test(output)) {
+    process.stdout.write('\nnote: every test passed; Node could not report part of the coverage (see above)\n');
+    process.exit(0);
+  }
   process.exit(code ?? 1);
 });
