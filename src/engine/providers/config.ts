@@ -23,6 +23,7 @@ import { readFile as fsReadFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, Provider } from '../types';
 import { OpenAIProvider, type AzureSettings } from './openai';
+import { isHttpUrl, isRecord } from '../guards';
 
 /** One named OpenAI-compatible provider. */
 export interface ProviderConfig {
@@ -342,15 +343,4 @@ export function createOpenAIProviders(
   return providers;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}

@@ -5,6 +5,7 @@
  * Values may hold variables (`${env:NAME}`, `${input:id}`); they are expanded when
  * the server is started (see variables.ts), so no secret ever has to sit in a file.
  */
+import { isHttpUrl, isRecord } from '../guards';
 
 /** Where a declaration was read from, for messages that say which file to fix. */
 export interface DeclarationOrigin {
@@ -135,18 +136,7 @@ function literalSecret(problem: (message: string, code: DeclarationProblem['code
   );
 }
 
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord };
 
 function isStringRecord(value: unknown): value is Record<string, string> {
   return isRecord(value) && Object.values(value).every((v) => typeof v === 'string');
