@@ -6,8 +6,9 @@
 import type { ParseResult } from '@marcbachmann/cel-js';
 import { LRUCache } from 'lru-cache';
 import { celMap, fromCel, splitTemplate, stringify, toCel } from '../expressions';
-import { depthOf, environment, MAX_EXPRESSION_DEPTH, useRe2 } from '../expressions/environment';
-import { explain, tooDeep } from '../expressions/errors';
+import { parseIn, type Compiled } from '../expressions/compile';
+import { environment } from '../expressions/environment';
+import { explain } from '../expressions/errors';
 import type { Expr } from '../types';
 import { topLevelPath, type RunFacts } from './facts';
 
@@ -23,7 +24,6 @@ const expectations = environment
   .registerVariable('path', 'list')
   .registerVariable('row', 'map');
 
-type Compiled = { program: ParseResult } | { error: string };
 
 /** Expectations are few and repeat per row: a small bound only stops growth. */
 const compiled = new LRUCache<string, Compiled>({ max: 1000 });
@@ -31,24 +31,11 @@ const compiled = new LRUCache<string, Compiled>({ max: 1000 });
 function compileExpectation(source: string): ParseResult {
   let entry = compiled.get(source);
   if (!entry) {
-    entry = parse(source);
+    entry = parseIn(expectations, source);
     compiled.set(source, entry);
   }
   if ('error' in entry) throw new Error(entry.error);
   return entry.program;
-}
-
-function parse(source: string): Compiled {
-  let program: ParseResult;
-  try {
-    program = expectations.parse(source);
-  } catch (error) {
-    return { error: explain(error) };
-  }
-  const depth = depthOf(program.ast);
-  if (depth > MAX_EXPRESSION_DEPTH) return { error: tooDeep(depth) };
-  useRe2(program.ast);
-  return { program };
 }
 
 /** Why `source` cannot be an expectation (syntax, unknown names, types), or undefined. */

@@ -4,7 +4,7 @@
  * unbounded one grows for as long as the editor is open), with its nesting checked
  * before anything recurses over it.
  */
-import type { ParseResult } from '@marcbachmann/cel-js';
+import type { Environment, ParseResult } from '@marcbachmann/cel-js';
 import { LRUCache } from 'lru-cache';
 import type { Expr } from '../types';
 import { depthOf, droppedKeys, environment, literalPatterns, MAX_EXPRESSION_DEPTH, useRe2 } from './environment';
@@ -18,7 +18,7 @@ import { patternProblem } from './regex';
  */
 export const MAX_CACHED_EXPRESSIONS = 5_000;
 
-type Compiled = { program: ParseResult } | { error: string; code: 'expression-syntax' | 'expression-too-deep' };
+export type Compiled = { program: ParseResult } | { error: string; code: 'expression-syntax' | 'expression-too-deep' };
 
 const compiled = new LRUCache<string, Compiled>({ max: MAX_CACHED_EXPRESSIONS });
 
@@ -31,17 +31,18 @@ export function cachedExpressionCount(): number {
 export function compile(expr: Expr): ParseResult {
   let entry = compiled.get(expr.source);
   if (!entry) {
-    entry = parse(expr.source);
+    entry = parseIn(environment, expr.source);
     compiled.set(expr.source, entry);
   }
   if ('error' in entry) throw new ExpressionError(`invalid expression \`${short(expr.source)}\`: ${entry.error}`, 'syntax', expr.range, expr.source, entry.code);
   return entry.program;
 }
 
-function parse(source: string): Compiled {
+/** Parses `source` in `env` (the engine's, or one cloned from it), checks its nesting and points `matches` at RE2. */
+export function parseIn(env: Environment, source: string): Compiled {
   let program: ParseResult;
   try {
-    program = environment.parse(source);
+    program = env.parse(source);
   } catch (error) {
     const tooDeepToParse = error instanceof RangeError;
     return { error: explain(error), code: tooDeepToParse ? 'expression-too-deep' : 'expression-syntax' };
