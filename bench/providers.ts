@@ -15,6 +15,7 @@
 import { OpenAIProvider } from '../src/engine/providers/openai';
 import type { ModelRequest } from '../src/engine/types';
 import { startFakeOpenAI } from '../test/support/fake-openai-server';
+import { round, stats } from './stats';
 
 const KEY = 'sk-bench-key';
 
@@ -30,16 +31,6 @@ function request(): ModelRequest {
   };
 }
 
-function stats(samples: number[]): { mean: number; p50: number; p95: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { mean: round(sorted.reduce((s, x) => s + x, 0) / sorted.length), p50: round(at(0.5)), p95: round(at(0.95)) };
-}
-
-function round(x: number, digits = 3): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 async function overhead(calls: number): Promise<Record<string, unknown>> {
   const fake = await startFakeOpenAI({ apiKey: KEY });

@@ -14,19 +14,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { systemClock } from '../src/engine';
 import { ApprovalPolicy, invokeTool, McpToolHost, parsePatternList, type ServerDeclaration } from '../src/engine/tools';
+import { round, stats } from './stats';
 
 const EVERYTHING = path.join(__dirname, '../node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
-function stats(samples: number[]): { mean: number; p50: number; p95: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { mean: round(sorted.reduce((s, x) => s + x, 0) / sorted.length), p50: round(at(0.5)), p95: round(at(0.95)) };
-}
-
-function round(x: number, digits = 3): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 async function time(fn: () => Promise<unknown>, n: number, into: number[]): Promise<void> {
   for (let i = 0; i < n; i++) {
