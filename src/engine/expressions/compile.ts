@@ -7,7 +7,7 @@
 import type { Environment, ParseResult } from '@marcbachmann/cel-js';
 import { LRUCache } from 'lru-cache';
 import type { Expr } from '../types';
-import { depthOf, droppedKeys, environment, literalPatterns, MAX_EXPRESSION_DEPTH, useRe2 } from './environment';
+import { depthOf, droppedKeys, environment, literalPatterns, MAX_EXPRESSION_DEPTH, mixTernaryNumbers, useRe2 } from './environment';
 import { explain, ExpressionError, tooDeep } from './errors';
 import { patternProblem } from './regex';
 
@@ -50,6 +50,7 @@ export function parseIn(env: Environment, source: string): Compiled {
   const depth = depthOf(program.ast);
   if (depth > MAX_EXPRESSION_DEPTH) return { error: tooDeep(depth), code: 'expression-too-deep' };
   useRe2(program.ast);
+  mixTernaryNumbers(program.ast);
   return { program };
 }
 

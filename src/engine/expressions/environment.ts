@@ -87,6 +87,33 @@ export function useRe2(root: ASTNode): void {
   });
 }
 
+/**
+ * The number rule for `?:`: CEL wants both branches of one type, so `x > 0 ? x * 0.5 : 1`
+ * would fail for an author who sees one kind of number. A whole-number literal facing a
+ * branch that holds a fractional literal (so is a double) is made a double too. A branch
+ * of ints alone (`size(x) : 0`) is left an int.
+ */
+export function mixTernaryNumbers(root: ASTNode): void {
+  forEachNode(root, (node) => {
+    if (node.op !== '?:') return;
+    const [, yes, no] = node.args as ASTNode[];
+    for (const [literal, other] of [
+      [yes, no],
+      [no, yes],
+    ]) {
+      if (literal.op === 'value' && typeof literal.args === 'bigint' && holdsDouble(other)) (literal as { args: unknown }).args = Number(literal.args);
+    }
+  });
+}
+
+function holdsDouble(root: ASTNode): boolean {
+  let found = false;
+  forEachNode(root, (node) => {
+    if (node.op === 'value' && typeof node.args === 'number') found = true;
+  });
+  return found;
+}
+
 /** The literal patterns of `matches` calls, with their offsets in the expression. */
 export function literalPatterns(root: ASTNode): { pattern: string; start: number; end: number }[] {
   const found: { pattern: string; start: number; end: number }[] = [];

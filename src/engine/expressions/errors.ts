@@ -48,6 +48,8 @@ export function explain(error: unknown, stage: 'compile' | 'evaluate' = 'compile
   if (error instanceof RangeError && /call stack/i.test(error.message)) return stage === 'evaluate' ? VALUE_TOO_DEEP : tooDeep();
   const cel = asCelError(error);
   const text = cel.summary ?? cel.message.split('\n')[0];
+  const ternary = /Ternary branches must have the same type, got '([^']+)' and '([^']+)'/.exec(text);
+  if (ternary) return `the two results of \`? :\` must be of one type, but one is ${ternary[1]} and the other ${ternary[2]}: make them alike, e.g. \`string(…)\` or \`double(…)\``;
   switch (cel.code) {
     case 'unexpected_token':
     case 'parse_error':

@@ -6,6 +6,15 @@ import { allSteps } from '../graph';
 import type { StepRef, StepResult, Workflow } from '../types';
 import { isActive, refKey, type AttemptState, type ExecutionState, type RunState, type StepInfo, type StepState } from './run-state';
 
+/** A record of results by step id: no prototype, so ids like `__proto__` or `constructor` are keys like any other. */
+function resultRecord(): Record<string, StepResult> {
+  return Object.create(null) as Record<string, StepResult>;
+}
+
+function setResult(results: Record<string, StepResult>, id: string, result: StepResult): void {
+  Object.defineProperty(results, id, { value: result, enumerable: true, writable: true, configurable: true });
+}
+
 const infos = new WeakMap<Workflow, readonly StepInfo[]>();
 
 /** What the workflow says of each step, nested ones after their parent, in file order (computed once per workflow). */
@@ -62,8 +71,8 @@ export function stepResult(step: StepState): StepResult {
 
 /** Every step's result, by id. */
 export function stepResults(state: RunState): Record<string, StepResult> {
-  const results: Record<string, StepResult> = {};
-  for (const id of state.order) results[id] = stepResult(state.steps[id]);
+  const results = resultRecord();
+  for (const id of state.order) setResult(results, id, stepResult(state.steps[id]));
   return results;
 }
 
@@ -72,11 +81,11 @@ export function stepResults(state: RunState): Record<string, StepResult> {
  * a `for_each` step by its whole list, not its items.
  */
 export function succeededResults(state: RunState): Record<string, StepResult> {
-  const results: Record<string, StepResult> = {};
+  const results = resultRecord();
   for (const id of state.order) {
     const execution = lastFinished(state.steps[id]);
     if (execution?.status === 'succeeded' && execution.hasOutput) {
-      results[id] = { status: 'succeeded', output: execution.output, attempts: execution.attempt, visits: execution.visit, durationMs: execution.durationMs, ...(state.steps[id].calls > 0 ? { usage: state.steps[id].usage } : {}), ...(state.steps[id].costUsd !== undefined ? { costUsd: state.steps[id].costUsd } : {}) };
+      setResult(results, id, { status: 'succeeded', output: execution.output, attempts: execution.attempt, visits: execution.visit, durationMs: execution.durationMs, ...(state.steps[id].calls > 0 ? { usage: state.steps[id].usage } : {}), ...(state.steps[id].costUsd !== undefined ? { costUsd: state.steps[id].costUsd } : {}) });
     }
   }
   return results;

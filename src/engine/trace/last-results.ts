@@ -1,3 +1,4 @@
+import { dataRecord, setEntry } from '../expressions/values';
 import { initialRunState, reduceEvents, succeededResults } from '../state';
 import type { StepResult } from '../types';
 import { readTrace } from './read';
@@ -19,7 +20,7 @@ export interface LastResultsOptions {
  */
 export async function lastResults(root: string, workflowFile: string, options: LastResultsOptions = {}): Promise<Record<string, StepResult>> {
   const runs = await new TraceStore(root).listRuns({ workflowFile, limit: options.maxRuns ?? 20 });
-  const results: Record<string, StepResult> = {};
+  const results = dataRecord() as Record<string, StepResult>;
   for (const run of runs) {
     let events;
     try {
@@ -28,7 +29,8 @@ export async function lastResults(root: string, workflowFile: string, options: L
       continue;
     }
     const fromThisRun = succeededResults(reduceEvents(initialRunState({ name: run.workflow, file: run.workflowFile }), events));
-    for (const [stepId, result] of Object.entries(fromThisRun)) if (!(stepId in results)) results[stepId] = result;
+    for (const [stepId, result] of Object.entries(fromThisRun)) if (!Object.hasOwn(results, stepId)) setEntry(results, stepId, result);
   }
-  return results;
+  // A plain object again (with its ids as own keys): callers compare and serialise it.
+  return { ...results };
 }

@@ -286,3 +286,43 @@ function executions(events: RunEvent[]): Record<string, unknown> {
 function loaderFor(files: RandomWorkflow['files']): RunOptions['loadWorkflow'] {
   return async (file) => loadRaw(files[file], `/w/${file}`);
 }
+
+describe('names and numbers through every path', () => {
+  test('steps named __proto__ and constructor, a mapped parallel around a sub-workflow, and a counter that adds halves', async () => {
+    const workflow = loadRaw(`
+      name: hostile names
+      inputs:
+        n: { type: number, default: 2.5 }
+      model: { provider: scripted, name: m }
+      steps:
+        - id: __proto__
+          for_each: '[1, 2.5]'
+          parallel:
+            - id: constructor
+              uses: ./sub.workflow.yaml
+              with: { toString: "{{ item * inputs.n }}" }
+            - { id: hasOwnProperty, set: "{{ index + item }}" }
+        - id: count
+          set: "{{ steps.count.status == 'succeeded' ? steps.count.output + 0.5 : 1 }}"
+          max_visits: 4
+        - id: loop
+          switch: 'steps.count.output < 2 ? "again" : "done"'
+          cases: { again: count, done: end }
+      outputs:
+        all: "{{ steps.__proto__.output }}"
+        count: "{{ steps.count.output }}"
+    `);
+    const files = { './sub.workflow.yaml': 'name: sub\ninputs:\n  toString: {}\nmodel: { provider: scripted, name: m }\nsteps:\n  - id: valueOf\n    prompt: "sub {{ inputs.toString }}"\noutputs:\n  out: "{{ steps.valueOf.output }}"\n' };
+    const provider = scripted((prompt) => `<${prompt}>`);
+    const { result, events } = await runRaw(workflow, { providers: createResolver({ scripted: provider }), loadWorkflow: loaderFor(files) });
+    assert.equal(result.status, 'succeeded', JSON.stringify(result.error));
+    assert.deepEqual(result.outputs.all, [
+      { constructor: { out: '<sub 2.5>' }, hasOwnProperty: 1 },
+      { constructor: { out: '<sub 6.25>' }, hasOwnProperty: 3.5 },
+    ]);
+    assert.equal(result.outputs.count, 2);
+    assert.ok(Object.hasOwn(result.steps, '__proto__') && Object.hasOwn(result.steps, 'constructor/valueOf'), Object.keys(result.steps).join(', '));
+    const replayed = await runRaw(workflow, { providers: replayResolver(events), loadWorkflow: loaderFor(files) });
+    assert.deepEqual(replayed.result.outputs, result.outputs);
+  });
+});

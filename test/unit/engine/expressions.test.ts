@@ -367,3 +367,14 @@ describe('errors are worded for an author', () => {
     }
   });
 });
+
+describe('the number rule in ? :', () => {
+  const at = { start: { line: 1, column: 1 }, end: { line: 1, column: 1 }, offset: 0, endOffset: 0 };
+  test('a whole-number literal facing a fractional branch is a number like it; ints alone stay ints; other mixes are worded for an author', () => {
+    assert.equal(typeCheck({ source: 'true ? 1.5 : 1', range: at }), undefined);
+    assert.equal(evaluate({ source: 'false ? 1.5 : 1', range: at }, {}), 1);
+    assert.equal(evaluate({ source: '(false ? 1.5 : 1) + 0.5', range: at }, {}), 1.5);
+    assert.equal(evaluate({ source: 'true ? size([1, 2]) : 0', range: at }, {}), 2);
+    assert.match(typeCheck({ source: "true ? 'a' : 1", range: at })!, /the two results of `\? :` must be of one type, but one is string and the other int/);
+  });
+});
