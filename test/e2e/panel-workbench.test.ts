@@ -73,7 +73,17 @@ async function runCommand(page: Page, title: string): Promise<void> {
   const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.getByText(title, { exact: true }) }).first();
   await row.waitFor({ state: 'visible', timeout: WAIT });
   await row.click();
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: WAIT }).catch(() => undefined);
+  // The command has taken the palette: it closed, or the command opened its own quick pick
+  // (Color Theme does), which replaces the `>title` text.
+  await page.waitForFunction(
+    (typed) => {
+      const widget = document.querySelector<HTMLElement>('.quick-input-widget');
+      const field = widget?.querySelector<HTMLInputElement>('input[type="text"]');
+      return !widget || widget.style.display === 'none' || field?.value !== typed;
+    },
+    `>${title}`,
+    { timeout: WAIT },
+  );
 }
 
 /** Focuses the workflow's editor, so commands that act on "the active workflow" find it. */
