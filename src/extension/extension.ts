@@ -19,6 +19,7 @@ import { registerRunPanel } from './panel';
 import { registerRunsView } from './runs-view';
 import { registerServer, type ServerConnection } from './server';
 import type { RunPanel } from './panel/run-panel';
+import type { RunsTreeProvider } from './runs-view/runs-tree';
 import { registerTesting, type WorkflowTesting } from './testing';
 
 /** What `activate` returns: the run manager for other parts of the extension and for tests. */
@@ -34,6 +35,8 @@ export interface OrchestrateApi {
   readonly server: ServerConnection;
   /** The run panel (tests read what it shows). */
   readonly panel: RunPanel;
+  /** The runs view's tree (tests read what it lists). */
+  readonly runsView: RunsTreeProvider;
   /** How long `activate` took, in milliseconds. */
   readonly activationMs: number;
 }
@@ -72,12 +75,12 @@ export function activate(context: vscode.ExtensionContext): OrchestrateApi {
   // context.subscriptions); they show sessions and start runs only through `runs`.
   const server = registerServer(context, log);
   const { panel } = registerRunPanel(context, runs, log, server);
-  registerRunsView(context, runs, server);
+  const { tree: runsView } = registerRunsView(context, runs, server);
   const testing = registerTesting(context, log);
 
   const activationMs = performance.now() - started;
   log.info(`Orchestrate activated in ${activationMs.toFixed(1)} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: runs are disabled)'}`);
-  return { runs, documents, diagnostics, codeLenses, testing, server, panel, activationMs };
+  return { runs, documents, diagnostics, codeLenses, testing, server, panel, runsView, activationMs };
 }
 
 export function deactivate(): void {}

@@ -98,7 +98,7 @@ async function resumeRun(arg: unknown, manager: RunManager, server: ServerConnec
   await manager.start(vscode.Uri.file(run.workflowFile), 'resume', undefined, { traceFile: vscode.Uri.file(run.file) });
 }
 
-export function registerRunsView(context: vscode.ExtensionContext, manager: RunManager, server?: ServerConnection): vscode.Disposable {
+export function registerRunsView(context: vscode.ExtensionContext, manager: RunManager, server?: ServerConnection): vscode.Disposable & { tree: RunsTreeProvider } {
   const tree = new RunsTreeProvider(manager, server);
   const view = vscode.window.createTreeView<RunsNode>(RUNS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const disposables: vscode.Disposable[] = [tree, view];
@@ -140,5 +140,5 @@ export function registerRunsView(context: vscode.ExtensionContext, manager: RunM
   );
   const registration = vscode.Disposable.from(...disposables);
   context.subscriptions.push(registration);
-  return registration;
+  return Object.assign(registration, { tree });
 }
