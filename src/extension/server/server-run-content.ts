@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import type { RunEvent, Workflow } from '../../engine';
+import type { TraceContents } from '../../engine/trace';
 import type { ServeClient } from '../../serve/client';
 import type { ServedRunState } from '../../serve/run-state';
 import { emptyOutline, outlineOf } from '../../shared/workflow-outline';
@@ -49,4 +50,35 @@ export async function loadServerRun(client: ServeClient, id: string, workspaceFo
   const outline = workflow ? outlineOf(workflow) : emptyOutline(trace.started.workflow.name, workflowFile);
   const live = state.status === 'running' || state.status === 'paused';
   return { run: { trace, workflow, workflowFile, outline, interrupted: state.status === 'interrupted', warnings }, state, live: live && !trace.end };
+}
+
+/**
+ * Follows a server run shown from its trace: each event after the trace's is passed
+ * on once (the trace and the stream overlap when the trace was read while the run
+ * went on) and added to the trace, so the picture sent again after a reload has it.
+ * `onEnd` is called once the stream is over, whether the run ended or the server went away.
+ */
+export function followAfterTrace(
+  source: ServerRunSource,
+  location: string,
+  trace: TraceContents,
+  handlers: { onEvent: (event: RunEvent) => void; onEnd: () => void; onError: (message: string) => void },
+): { dispose(): void } {
+  const controller = new AbortController();
+  const seen = new Set(trace.events.map((event) => `${event.runId}#${event.seq}`));
+  const onEvent = (event: RunEvent) => {
+    const key = `${event.runId}#${event.seq}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    trace.events.push(event);
+    handlers.onEvent(event);
+  };
+  source.follow(location, trace.events.length, onEvent, controller.signal).then(
+    () => handlers.onEnd(),
+    (error: unknown) => {
+      handlers.onError(error instanceof Error ? error.message : String(error));
+      handlers.onEnd();
+    },
+  );
+  return { dispose: () => controller.abort() };
 }
