@@ -64,7 +64,8 @@ async function deleteRuns(runs: RunSummary[], tree: RunsTreeProvider): Promise<v
   // A server's runs are the team's: they are not deleted from an editor.
   const deletable = runs.filter((r) => r.status !== 'running' && !isServerRun(r));
   if (deletable.length === 0) {
-    if (runs.length > 0) void vscode.window.showWarningMessage('Orchestrate: a run still going cannot be deleted; stop it first.');
+    if (runs.some(isServerRun)) void vscode.window.showInformationMessage('Orchestrate: runs on a server are shared with your team and are not deleted from the editor.');
+    else if (runs.length > 0) void vscode.window.showWarningMessage('Orchestrate: a run still going cannot be deleted; stop it first.');
     return;
   }
   const what = deletable.length === 1 ? `the run ${deletable[0].id} of ${deletable[0].workflow}` : `${deletable.length} runs`;

@@ -49,6 +49,8 @@ export class ServerConnection implements ServerRunSource, vscode.Disposable {
   /** Bumped on every reconnect, so an answer for an old address is dropped. */
   private generation = 0;
   private fingerprint = '';
+  /** The address and token being read (a panel restored at start-up waits for it before asking for a run). */
+  private settingUp: Promise<boolean> = Promise.resolve(false);
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
   constructor(
@@ -77,6 +79,12 @@ export class ServerConnection implements ServerRunSource, vscode.Disposable {
 
   /** Reads the setting and the token again and lists the runs at once. */
   async reload(): Promise<void> {
+    this.settingUp = this.setUp();
+    if (await this.settingUp) await this.poll();
+  }
+
+  /** True when there is a server to list. */
+  private async setUp(): Promise<boolean> {
     const generation = ++this.generation;
     clearTimeout(this.timer);
     this.client = undefined;
@@ -91,10 +99,10 @@ export class ServerConnection implements ServerRunSource, vscode.Disposable {
     }
     if (!vscode.workspace.isTrusted) return this.set({ kind: 'restricted', address });
     const token = await this.secrets.get(tokenKey(address));
-    if (generation !== this.generation) return;
+    if (generation !== this.generation) return false;
     this.client = new ServeClient(address, { token });
     this.set({ kind: 'connecting', address });
-    await this.poll();
+    return true;
   }
 
   /** Lists the runs now (the view's refresh); waits for a listing already under way instead of starting another. */
@@ -138,9 +146,10 @@ export class ServerConnection implements ServerRunSource, vscode.Disposable {
     if (generation === this.generation) this.timer = setTimeout(() => void this.poll(), next);
   }
 
-  private set(status: ServerStatus): void {
+  private set(status: ServerStatus): false {
     this.current = status;
     this.changed.fire();
+    return false;
   }
 
   // ─── Runs by location, for the panel and the commands ─────────────────────
@@ -150,7 +159,8 @@ export class ServerConnection implements ServerRunSource, vscode.Disposable {
   }
 
   /** The client for a location on the connected server; an error a person can act on otherwise. */
-  clientFor(location: string): { client: ServeClient; id: string } {
+  async clientFor(location: string): Promise<{ client: ServeClient; id: string }> {
+    await this.settingUp;
     const parsed = parseServerRunLocation(location);
     if (!parsed) throw new Error(`${location} is not a run on a server`);
     if (!vscode.workspace.isTrusted) throw new Error('runs on a server are not shown in Restricted Mode; trust this workspace to connect');
@@ -160,14 +170,14 @@ export class ServerConnection implements ServerRunSource, vscode.Disposable {
     return { client: this.client, id: parsed.id };
   }
 
-  load(location: string): Promise<ServerRun> {
-    const { client, id } = this.clientFor(location);
+  async load(location: string): Promise<ServerRun> {
+    const { client, id } = await this.clientFor(location);
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     return loadServerRun(client, id, folders);
   }
 
   async follow(location: string, after: number, onEvent: (event: RunEvent) => void, signal: AbortSignal): Promise<void> {
-    const { client, id } = this.clientFor(location);
+    const { client, id } = await this.clientFor(location);
     let last = after;
     let ended = false;
     // A stream cut short (the server restarted, a proxy timed out) is picked up again where it stopped.
@@ -191,14 +201,14 @@ export class ServerConnection implements ServerRunSource, vscode.Disposable {
   }
 
   async cancel(location: string): Promise<boolean> {
-    const { client, id } = this.clientFor(location);
+    const { client, id } = await this.clientFor(location);
     const cancelled = await client.cancel(id);
     void this.refresh();
     return cancelled;
   }
 
   async resume(location: string): Promise<string> {
-    const { client, id } = this.clientFor(location);
+    const { client, id } = await this.clientFor(location);
     const resumed = await client.resume(id);
     void this.refresh();
     return client.runUrl(resumed.id);
