@@ -356,8 +356,9 @@ export class RunPanel implements vscode.Disposable {
   private control(runId: string, action: ControlAction): boolean | Promise<boolean> {
     const content = this.content;
     if (content.kind === 'server' && content.run.trace.started.runId === runId) {
-      // A server run can be stopped from here; pausing it is the server's to offer, and it does not.
-      if (!content.live || action !== 'stop' || !this.server) return false;
+      if (!content.live || !this.server) return false;
+      // The server's API offers cancel only; the webview shows this message where the button is.
+      if (action !== 'stop') throw new Error('A run on a server can be stopped from here, not paused or stepped.');
       return this.server.cancel(content.location);
     }
     const session = this.manager.sessionFor(runId);

@@ -38,6 +38,7 @@ export interface MessageNode {
   icon: string;
   color?: string;
   tooltip?: string;
+  command?: vscode.Command;
 }
 
 export interface RunNode {
@@ -129,8 +130,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         return message(`connecting to ${status.address}…`, 'loading~spin');
       case 'restricted':
         return message('not connected in Restricted Mode: trust this workspace to see the server’s runs', 'shield');
-      case 'failed':
-        return message(status.message, 'error', 'errorForeground');
+      case 'failed': {
+        const [row] = message(status.message, 'error', 'errorForeground');
+        // A missing or refused token is fixed by connecting again, which asks for it.
+        if (status.code === 'unauthorized') row.command = { command: 'orchestrate.server.connect', title: 'Connect to Server…', arguments: [status.address] };
+        return [row];
+      }
       case 'connected':
         return status.runs.length === 0 ? message('no runs on this server yet', 'info') : groupByWorkflow(status.runs, status.address);
       default:
@@ -155,6 +160,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       item.iconPath = new vscode.ThemeIcon(element.icon, element.color ? new vscode.ThemeColor(element.color) : undefined);
       item.tooltip = element.tooltip ?? element.text;
       item.contextValue = 'orchestrateMessage';
+      if (element.command) item.command = element.command;
       return item;
     }
     if (element.kind === 'workflow' && element.server) {

@@ -112,6 +112,19 @@ describe('shared history: runs of an orchestrate serve server', () => {
     assert.equal(((await response.json()) as { status: string }).status, 'cancelled');
   });
 
+  it('a server that needs a token: a wrong one is refused, the right one lists its runs and stays out of the settings', async () => {
+    const api = await activateApi();
+    const token = 'team-token-7f3a';
+    const guarded = await startServer({ root: folder, port: 0, mock: true, token, env: {}, log: () => undefined });
+    servers.push(guarded);
+    assert.equal(await vscode.commands.executeCommand('orchestrate.server.connect', { url: guarded.url, token: 'wrong' }), false);
+    const connected = waitForEvent(api.server.onDidChange, () => api.server.status.kind === 'connected' && api.server.status.address === guarded.url, 'the guarded server to answer');
+    assert.equal(await vscode.commands.executeCommand('orchestrate.server.connect', { url: guarded.url, token }), true);
+    if (api.server.status.kind !== 'connected' || api.server.status.address !== guarded.url) await connected;
+    assert.equal(vscode.workspace.getConfiguration('orchestrate').get('server.url'), guarded.url);
+    assert.doesNotMatch(JSON.stringify(vscode.workspace.getConfiguration('orchestrate')), new RegExp(token));
+  });
+
   it('a server that is down is one row saying so, not an error popup', async () => {
     const api = await activateApi();
     const server = servers[0];
