@@ -43,3 +43,11 @@ export function workflowServerLaunch(options: LaunchOptions): WorkflowServerLaun
     cwd: folder.fsPath,
   };
 }
+
+/** VS Code 1.101 made the MCP server definition provider API final; `version` is `vscode.version` (`1.100.3`, `1.101.0-insider`). */
+export function hasMcpProviderApi(version: string): boolean {
+  const match = /^(\d+)\.(\d+)/.exec(version);
+  if (!match) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 1 || (major === 1 && minor >= 101);
+}

@@ -6,12 +6,14 @@
  * The API arrived in VS Code 1.101 and this extension supports 1.100, so it is found at
  * run time: the few types it needs are declared here, and where it is missing nothing is
  * registered (the language-model tools still work, and `.vscode/mcp.json` can name
- * `orchestrate mcp` by hand — docs/tools.md).
+ * `orchestrate mcp` by hand — docs/tools.md). 1.100 has a draft of it under the same
+ * name that wants another contribution point and throws: the version decides, and a
+ * registration that fails anyway is logged, never fatal to activation.
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { settings } from '../settings';
-import { workflowServerLaunch } from './mcp-launch';
+import { hasMcpProviderApi, workflowServerLaunch } from './mcp-launch';
 
 export const MCP_PROVIDER_ID = 'orchestrate.workflows';
 
@@ -42,6 +44,7 @@ export interface McpApi {
 
 /** The editor's MCP API, when it has one. */
 export function mcpApi(): McpApi | undefined {
+  if (!hasMcpProviderApi(vscode.version)) return undefined;
   const lm: object = vscode.lm;
   const api: object = vscode;
   const register: unknown = Reflect.get(lm, 'registerMcpServerDefinitionProvider');
@@ -87,9 +90,17 @@ export function registerMcpServerProvider(context: vscode.ExtensionContext, log:
       });
     },
   };
+  let registration: vscode.Disposable;
+  try {
+    registration = api.register(MCP_PROVIDER_ID, provider);
+  } catch (error) {
+    changed.dispose();
+    log.warn(`cannot offer the workflows to agents as an MCP server: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
   return [
     changed,
-    api.register(MCP_PROVIDER_ID, provider),
+    registration,
     vscode.workspace.onDidGrantWorkspaceTrust(() => changed.fire()),
     vscode.workspace.onDidChangeWorkspaceFolders(() => changed.fire()),
     vscode.workspace.onDidChangeConfiguration((event) => {

@@ -13,4 +13,15 @@ describe('restricted mode', () => {
   it('the extension is known to VS Code', () => {
     assert.ok(vscode.extensions.getExtension(EXTENSION_ID), `${EXTENSION_ID} is not loaded`);
   });
+
+  it('offers agents the workflow listing, not the run tool, which refuses if called anyway', async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+    const names = vscode.lm.tools.map((t) => t.name);
+    assert.ok(names.includes('orchestrate_listWorkflows'), `tools: ${names.join(', ')}`);
+    assert.ok(!names.includes('orchestrate_runWorkflow'), 'the run tool is hidden in Restricted Mode');
+    await assert.rejects(
+      Promise.resolve(vscode.lm.invokeTool('orchestrate_runWorkflow', { input: { workflow: 'smart-router.workflow.yaml' }, toolInvocationToken: undefined })),
+      /does not run workflows in Restricted Mode/,
+    );
+  });
 });
