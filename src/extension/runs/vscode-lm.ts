@@ -12,8 +12,13 @@ import { ProviderError } from '../../engine/providers/errors';
 import { parseReply, withSchemaInstruction } from '../../engine/providers/structured';
 import { LmReply, toLmMessages, toLmTools, type LmMessage, type LmPart } from './lm-messages';
 
+/** How models are found: the editor's `vscode.lm.selectChatModels` (a test passes a scripted model's). */
+export type ChatModelSelector = (selector?: vscode.LanguageModelChatSelector) => Thenable<vscode.LanguageModelChat[]>;
+
 export class LanguageModelProvider implements Provider {
   readonly id = 'vscode-lm';
+
+  constructor(private readonly selectChatModels: ChatModelSelector = (selector) => vscode.lm.selectChatModels(selector)) {}
 
   async complete(request: ModelRequest): Promise<ModelResponse> {
     const model = await this.select(request.model);
@@ -60,9 +65,9 @@ export class LanguageModelProvider implements Provider {
 
   private async select(name: string): Promise<vscode.LanguageModelChat> {
     const [vendor, family] = name.includes('/') ? name.split('/', 2) : [undefined, name || undefined];
-    const models = await vscode.lm.selectChatModels({ ...(vendor ? { vendor } : {}), ...(family ? { family } : {}) });
+    const models = await this.selectChatModels({ ...(vendor ? { vendor } : {}), ...(family ? { family } : {}) });
     if (models.length === 0) {
-      const available = (await vscode.lm.selectChatModels()).map(describe);
+      const available = (await this.selectChatModels()).map(describe);
       throw new ProviderError({
         code: 'not-found',
         provider: this.id,

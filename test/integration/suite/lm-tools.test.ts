@@ -6,8 +6,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { RunEvent } from '../../../src/engine';
+import type { ModelRequest, RunEvent } from '../../../src/engine';
 import type { RunSession } from '../../../src/extension/runs/session';
+import { LanguageModelProvider } from '../../../src/extension/runs/vscode-lm';
 import { activateApi, Fixtures, waitForEvent } from './editor-helpers';
 
 const GREET = `name: Greet for agents
@@ -164,5 +165,100 @@ describe('workflows as language-model tools', function () {
     assert.equal(result.status, 'cancelled');
     assert.equal(session.events.at(-1)?.type, 'run.cancelled');
     cancel.dispose();
+  });
+});
+
+/** The model, scripted (the one thing tests may fake): replies with the parts given and keeps what it was sent. */
+class ScriptedModel implements vscode.LanguageModelChat {
+  readonly name = 'Scripted';
+  readonly id = 'scripted';
+  readonly vendor = 'test';
+  readonly family = 'scripted';
+  readonly version = '1';
+  readonly maxInputTokens = 100_000;
+  readonly requests: { messages: vscode.LanguageModelChatMessage[]; options?: vscode.LanguageModelChatRequestOptions }[] = [];
+
+  constructor(private readonly parts: readonly unknown[]) {}
+
+  countTokens(text: string | vscode.LanguageModelChatMessage): Thenable<number> {
+    return Promise.resolve(typeof text === 'string' ? text.length : 1);
+  }
+
+  sendRequest(messages: vscode.LanguageModelChatMessage[], options?: vscode.LanguageModelChatRequestOptions): Thenable<vscode.LanguageModelChatResponse> {
+    this.requests.push({ messages, options });
+    const parts = this.parts;
+    return Promise.resolve({
+      stream: (async function* () {
+        yield* parts;
+      })(),
+      text: (async function* () {
+        for (const part of parts) if (part instanceof vscode.LanguageModelTextPart) yield part.value;
+      })(),
+    });
+  }
+}
+
+describe('provider: vscode-lm with tools', () => {
+  const request = (messages: ModelRequest['messages'], extra: Partial<ModelRequest> = {}): ModelRequest => ({
+    provider: 'vscode-lm',
+    model: '',
+    params: {},
+    stepId: 'ask',
+    attempt: 1,
+    signal: new AbortController().signal,
+    messages,
+    tools: [{ type: 'function', function: { name: 'files__read', description: 'Reads a file', parameters: { type: 'object', properties: { path: { type: 'string' } } } } }],
+    ...extra,
+  });
+
+  it('offers the tools, sends the loop so far as call and result parts, and reads the new calls from the stream', async () => {
+    const model = new ScriptedModel([new vscode.LanguageModelTextPart('Reading b.'), new vscode.LanguageModelToolCallPart('call-9', 'files__read', { path: 'b.txt' })]);
+    const provider = new LanguageModelProvider(() => Promise.resolve([model]));
+    const deltas: string[] = [];
+    const response = await provider.complete(
+      request(
+        [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Read a and b' },
+          { role: 'assistant', content: '', toolCalls: [{ id: 'call-1', name: 'files__read', arguments: '{"path":"a.txt"}' }] },
+          { role: 'tool', toolCallId: 'call-1', content: 'A' },
+        ],
+        { onDelta: (d) => deltas.push(d) },
+      ),
+    );
+    assert.equal(response.text, 'Reading b.');
+    assert.deepEqual(deltas, ['Reading b.']);
+    assert.deepEqual(response.toolCalls, [{ id: 'call-9', name: 'files__read', arguments: '{"path":"b.txt"}' }]);
+
+    const [sent] = model.requests;
+    assert.deepEqual(sent!.options?.tools, [{ name: 'files__read', description: 'Reads a file', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } }]);
+    assert.deepEqual(
+      sent!.messages.map((m) => m.role),
+      [vscode.LanguageModelChatMessageRole.User, vscode.LanguageModelChatMessageRole.User, vscode.LanguageModelChatMessageRole.Assistant, vscode.LanguageModelChatMessageRole.User],
+    );
+    const call = sent!.messages[2]!.content[0];
+    assert.ok(call instanceof vscode.LanguageModelToolCallPart);
+    assert.equal(call.callId, 'call-1');
+    assert.deepEqual(call.input, { path: 'a.txt' });
+    const result = sent!.messages[3]!.content[0];
+    assert.ok(result instanceof vscode.LanguageModelToolResultPart);
+    assert.equal(result.callId, 'call-1');
+    const resultText = result.content[0];
+    assert.ok(resultText instanceof vscode.LanguageModelTextPart);
+    assert.equal(resultText.value, 'A');
+  });
+
+  it('checks the output schema on the final reply only, and sends no tools when there are none', async () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    const asking = new LanguageModelProvider(() => Promise.resolve([new ScriptedModel([new vscode.LanguageModelToolCallPart('c', 'files__read', {})])]));
+    const first = await asking.complete(request([{ role: 'user', content: 'q' }], { outputSchema: schema }));
+    assert.equal(first.json, undefined);
+    assert.equal(first.toolCalls?.length, 1);
+
+    const answering = new ScriptedModel([new vscode.LanguageModelTextPart('{"answer": "42"}')]);
+    const last = await new LanguageModelProvider(() => Promise.resolve([answering])).complete(request([{ role: 'user', content: 'q' }], { outputSchema: schema, tools: [] }));
+    assert.deepEqual(last.json, { answer: '42' });
+    assert.equal(last.toolCalls, undefined);
+    assert.equal(answering.requests[0]!.options?.tools, undefined);
   });
 });
