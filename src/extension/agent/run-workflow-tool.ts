@@ -10,6 +10,7 @@
  * cannot run, and again in `invoke` (the file may have changed in between).
  */
 import * as vscode from 'vscode';
+import type { RunResult } from '../../engine';
 import { workflowArguments } from '../../engine/tools';
 import type { RunManager } from '../runs/session';
 import { AgentToolError, confirmation, parseRunInput, RESTRICTED_TOOL_MESSAGE, runFailureText, runResultText, type RunToolInput } from './tool-text';
@@ -45,7 +46,7 @@ export class RunWorkflowTool implements vscode.LanguageModelTool<RunToolInput> {
     const stop = () => session.control.cancel('cancelled by the agent');
     const listener = token.onCancellationRequested(stop);
     if (token.isCancellationRequested) stop();
-    let result;
+    let result: RunResult;
     try {
       result = await session.result;
     } finally {

@@ -83,7 +83,7 @@ export function confirmation(workflowName: string, path: string, values: Record<
   return {
     title: `Run the workflow “${oneLine(workflowName)}”?`,
     message:
-      `Orchestrate runs ${codeSpan(path)}: its steps call models with your keys or the editor's models (and any tools the workflow allows), and the run is recorded in the Runs view.` +
+      `Orchestrate runs ${codeSpan(path)}: its steps call models with your keys or the editor's models (and any tools the workflow allows), and the run shows in the run panel.` +
       (shown === undefined ? '\n\nIt takes no inputs.' : `\n\nInputs:\n\n${codeBlock(shown, 'json')}`),
   };
 }
