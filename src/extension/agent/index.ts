@@ -16,6 +16,6 @@ export function registerAgentTools(context: vscode.ExtensionContext, runs: RunMa
     vscode.lm.registerTool(LIST_TOOL, new ListWorkflowsTool()),
     // Registered in Restricted Mode too, so a call gets a message saying why it cannot run.
     vscode.lm.registerTool(RUN_TOOL, new RunWorkflowTool(runs, log)),
-    ...registerMcpServerProvider(context, log),
+    ...registerMcpServerProvider({ script: context.asAbsolutePath('bin/orchestrate.js'), version: String((context.extension.packageJSON as { version?: unknown }).version ?? '0') }, log),
   ];
 }

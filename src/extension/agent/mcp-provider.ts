@@ -56,14 +56,19 @@ export function mcpApi(): McpApi | undefined {
   };
 }
 
+/** This extension's CLI (`bin/orchestrate.js`) and version, which tells the editor when the server changed. */
+export interface BundledCli {
+  script: string;
+  version: string;
+}
+
 /** Registers the provider where the editor supports it; says in the log either way. */
-export function registerMcpServerProvider(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, api: McpApi | undefined = mcpApi()): vscode.Disposable[] {
+export function registerMcpServerProvider(cli: BundledCli, log: vscode.LogOutputChannel, api: McpApi | undefined = mcpApi()): vscode.Disposable[] {
   if (!api) {
     log.info(`this editor (VS Code ${vscode.version}) has no MCP server definition API (1.101+): agents reach the workflows through the language-model tools, or through \`orchestrate mcp\` named in .vscode/mcp.json`);
     return [];
   }
-  const cliScript = context.asAbsolutePath('bin/orchestrate.js');
-  const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '0');
+  const cliScript = cli.script;
   const changed = new vscode.EventEmitter<void>();
   const provider: ServerDefinitionProvider = {
     onDidChangeMcpServerDefinitions: changed.event,
@@ -84,7 +89,7 @@ export function registerMcpServerProvider(context: vscode.ExtensionContext, log:
           cache: settings.cache(folder.uri),
           multiRoot: folders.length > 1,
         });
-        const definition = new api.StdioServerDefinition(launch.label, launch.command, launch.args, launch.env, version);
+        const definition = new api.StdioServerDefinition(launch.label, launch.command, launch.args, launch.env, cli.version);
         definition.cwd = vscode.Uri.file(launch.cwd);
         return definition;
       });

@@ -5,11 +5,15 @@
 // confirmation itself inside an extension test run (its dialog service confirms there).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import * as vscode from 'vscode';
 import type { ModelRequest, RunEvent } from '../../../src/engine';
+import { mcpApi, registerMcpServerProvider, type McpApi } from '../../../src/extension/agent/mcp-provider';
 import type { RunSession } from '../../../src/extension/runs/session';
 import { LanguageModelProvider } from '../../../src/extension/runs/vscode-lm';
-import { activateApi, Fixtures, waitForEvent } from './editor-helpers';
+import { activateApi, EXTENSION_ID, Fixtures, waitForEvent } from './editor-helpers';
 
 const GREET = `name: Greet for agents
 description: Greets someone, in a tone.
@@ -260,5 +264,69 @@ describe('provider: vscode-lm with tools', () => {
     assert.deepEqual(last.json, { answer: '42' });
     assert.equal(last.toolCalls, undefined);
     assert.equal(answering.requests[0]!.options?.tools, undefined);
+  });
+});
+
+describe('the MCP server definition for agents', function () {
+  this.timeout(60_000);
+  const owned: vscode.Disposable[] = [];
+  after(() => owned.forEach((d) => d.dispose()));
+
+  it('is not looked for on VS Code 1.100, whose draft of the API throws', () => {
+    assert.equal(mcpApi(), undefined);
+  });
+
+  it('where the API exists: `orchestrate mcp` for the folder, run by the editor\'s Node, and an MCP client can run a workflow through it', async () => {
+    await activateApi();
+    const registered: { id: string; provider: Parameters<McpApi['register']>[1] }[] = [];
+    const api: McpApi = {
+      register: (id, provider) => {
+        registered.push({ id, provider });
+        return new vscode.Disposable(() => undefined);
+      },
+      StdioServerDefinition: class {
+        cwd?: vscode.Uri;
+        constructor(
+          readonly label: string,
+          public command: string,
+          public args: string[] = [],
+          public env: Record<string, string | number | null> = {},
+          public version?: string,
+        ) {}
+      },
+    };
+    const log = vscode.window.createOutputChannel('Orchestrate MCP test', { log: true });
+    owned.push(log);
+    const script = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'bin', 'orchestrate.js');
+    owned.push(...registerMcpServerProvider({ script, version: '9.9.9' }, log, api));
+    assert.deepEqual(registered.map((r) => r.id), ['orchestrate.workflows']);
+
+    const folder = vscode.workspace.workspaceFolders![0]!.uri;
+    const definitions = (await registered[0]!.provider.provideMcpServerDefinitions(new vscode.CancellationTokenSource().token)) ?? [];
+    assert.equal(definitions.length, 1);
+    const [definition] = definitions;
+    assert.equal(definition!.label, 'Orchestrate workflows');
+    assert.equal(definition!.command, process.execPath);
+    assert.deepEqual(definition!.args, [script, 'mcp', folder.fsPath, '--traces', path.join(folder.fsPath, '.orchestrate'), '--cache', 'reuse']);
+    assert.deepEqual(definition!.env, { ELECTRON_RUN_AS_NODE: '1' });
+    assert.equal(definition!.cwd?.fsPath, folder.fsPath);
+    assert.equal(definition!.version, '9.9.9');
+
+    // Started as the editor starts a stdio server (with the extension host's environment).
+    const env = Object.fromEntries(Object.entries({ ...process.env, ...definition!.env }).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const transport = new StdioClientTransport({ command: definition!.command, args: definition!.args, env, cwd: definition!.cwd!.fsPath, stderr: 'pipe' });
+    const client = new Client({ name: 'orchestrate-integration', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const { tools } = await client.listTools();
+      assert.ok(tools.some((t) => t.name === 'smart_router'), tools.map((t) => t.name).join(', '));
+      const result = await client.callTool({ name: 'smart_router', arguments: { message: 'I was charged twice' } });
+      assert.notEqual(result.isError, true, JSON.stringify(result.content));
+      const meta = result._meta as Record<string, string>;
+      // Recorded in the folder the editor's own runs use.
+      assert.ok(fs.existsSync(path.resolve(folder.fsPath, meta['orchestrate/trace']!)), meta['orchestrate/trace']);
+    } finally {
+      await client.close();
+    }
   });
 });
