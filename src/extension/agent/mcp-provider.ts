@@ -63,7 +63,7 @@ export interface BundledCli {
 }
 
 /** Registers the provider where the editor supports it; says in the log either way. */
-export function registerMcpServerProvider(cli: BundledCli, log: vscode.LogOutputChannel, api: McpApi | undefined = mcpApi()): vscode.Disposable[] {
+export function registerMcpServerProvider(cli: BundledCli, log: Pick<vscode.LogOutputChannel, 'info' | 'warn'>, api: McpApi | undefined = mcpApi()): vscode.Disposable[] {
   if (!api) {
     log.info(`this editor (VS Code ${vscode.version}) has no MCP server definition API (1.101+): agents reach the workflows through the language-model tools, or through \`orchestrate mcp\` named in .vscode/mcp.json`);
     return [];

@@ -295,8 +295,8 @@ describe('the MCP server definition for agents', function () {
         ) {}
       },
     };
-    const log = vscode.window.createOutputChannel('Orchestrate MCP test', { log: true });
-    owned.push(log);
+    const logged: string[] = [];
+    const log = { info: (line: string) => logged.push(line), warn: (line: string) => logged.push(line) };
     const script = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'bin', 'orchestrate.js');
     owned.push(...registerMcpServerProvider({ script, version: '9.9.9' }, log, api));
     assert.deepEqual(registered.map((r) => r.id), ['orchestrate.workflows']);
@@ -328,5 +328,6 @@ describe('the MCP server definition for agents', function () {
     } finally {
       await client.close();
     }
+    assert.deepEqual(logged, []);
   });
 });
