@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerAgentTools } from './agent';
 import { registerAuthoring } from './authoring';
 import { registerRunCommands } from './commands/run-commands';
 import { registerSetupCommands } from './commands/setup-commands';
@@ -70,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): OrchestrateApi {
     ...registerSetupCommands(context, log),
     ...registerAuthoring(context, documents, log),
     ...registerDebugging(context, runs, documents, log),
+    ...registerAgentTools(context, runs, log),
   );
   // The panel and the runs view own their registrations (they add them to
   // context.subscriptions); they show sessions and start runs only through `runs`.

@@ -33,6 +33,7 @@ const SUITES: SuiteFile[] = [
   { file: 'authoring.test.ts', load: () => import('./suite/authoring.test.js') },
   { file: 'server-runs.test.ts', load: () => import('./suite/server-runs.test.js') },
   { file: 'server-runs-restricted.test.ts', load: () => import('./suite/server-runs-restricted.test.js') },
+  { file: 'lm-tools.test.ts', load: () => import('./suite/lm-tools.test.js') },
 ];
 
 /** Marks the test log so launchers can tell it from the workbench's own log lines. */
