@@ -31,6 +31,7 @@ const SUITES: SuiteFile[] = [
   { file: 'debug-restricted.test.ts', load: () => import('./suite/debug-restricted.test.js') },
   { file: 'testing.test.ts', load: () => import('./suite/testing.test.js') },
   { file: 'authoring.test.ts', load: () => import('./suite/authoring.test.js') },
+  { file: 'tool-authoring.test.ts', load: () => import('./suite/tool-authoring.test.js') },
 ];
 
 /** Marks the test log so launchers can tell it from the workbench's own log lines. */
