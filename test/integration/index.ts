@@ -32,6 +32,7 @@ const SUITES: SuiteFile[] = [
   { file: 'testing.test.ts', load: () => import('./suite/testing.test.js') },
   { file: 'authoring.test.ts', load: () => import('./suite/authoring.test.js') },
   { file: 'tool-authoring.test.ts', load: () => import('./suite/tool-authoring.test.js') },
+  { file: 'tool-authoring-restricted.test.ts', load: () => import('./suite/tool-authoring-restricted.test.js') },
 ];
 
 /** Marks the test log so launchers can tell it from the workbench's own log lines. */
