@@ -56,13 +56,14 @@ export class ToolCatalog {
 
   /**
    * What is known now of the server `name` declared by `declaration`; the first ask
-   * starts listing it, and `onDidChange` tells when the answer is in.
+   * starts listing it (unless `start` is false), and `onDidChange` tells when the answer is in.
    */
-  tools(name: string, declaration: ServerDeclaration, workspaceFolder: string): ServerTools {
+  tools(name: string, declaration: ServerDeclaration, workspaceFolder: string, options: { start?: boolean } = {}): ServerTools {
     if (this.closed) return { state: 'pending' };
     const written = writtenKey(declaration, workspaceFolder);
     const resolution = this.resolved.get(written);
     if (resolution === undefined) {
+      if (options.start === false) return { state: 'unsaved' };
       const pending = this.resolve(written, declaration, workspaceFolder);
       this.resolved.set(written, { pending });
       return { state: 'pending' };
@@ -81,11 +82,11 @@ export class ToolCatalog {
   }
 
   /** A workflow's view: its `mcp:` names looked up as a run would (its own declarations, then the workspace's). */
-  view(lookup: Pick<ServerLookup, 'get'>, workspaceFolder: string): ToolCatalogView {
+  view(lookup: Pick<ServerLookup, 'get'>, workspaceFolder: string, options: { start?: (declaration: ServerDeclaration) => boolean } = {}): ToolCatalogView {
     return (server) => {
       const declaration = lookup.get(server);
       if (!declaration) return { state: 'unreachable', reason: `no server \`${server}\` is configured in .vscode/mcp.json or .mcp.json; declare it here with \`command\` or \`url\`` };
-      return this.tools(server, declaration, workspaceFolder);
+      return this.tools(server, declaration, workspaceFolder, { start: options.start?.(declaration) ?? true });
     };
   }
 

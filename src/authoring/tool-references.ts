@@ -17,6 +17,8 @@ import { acceptsArgument, requiredNames } from './tool-schema';
 /** What the editor knows of one server's tools. */
 export type ServerTools =
   | { state: 'pending' }
+  /** Declared in unsaved text: servers are started only from what the file holds on disk. */
+  | { state: 'unsaved' }
   | { state: 'listed'; tools: readonly ToolInfo[] }
   /** `reason` is worded for the author and holds no secret. */
   | { state: 'unreachable'; reason: string };
@@ -38,11 +40,13 @@ export interface ToolReference {
 /** How many tool names a message lists before it says how many there are. */
 const LISTED_NAMES = 8;
 
-/** The server names under `mcp:`, in file order. */
+/** The servers `mcp:` names well (declared, or taken from the workspace), in file order; a broken entry is the analyzer's. */
 export function workflowServers(workflow: Workflow): string[] {
-  if (workflow.mcpNames) return workflow.mcpNames.map((n) => n.name);
   const mcp = workflow.mcp;
-  return mcp ? [...mcp.declarations.keys(), ...mcp.references] : [];
+  if (!mcp) return [];
+  const valid = new Set([...mcp.declarations.keys(), ...mcp.references]);
+  const written = (workflow.mcpNames ?? []).map((n) => n.name).filter((name) => valid.has(name));
+  return [...new Set([...written, ...valid])];
 }
 
 /** Every `tool:` value and `tools:` entry, in file order. */
@@ -83,6 +87,7 @@ export function checkToolReferences(workflow: Workflow, view: ToolCatalogView): 
   const file = workflow.file;
   const named = new Set(workflowServers(workflow));
   for (const { name, range } of workflow.mcpNames ?? []) {
+    if (!named.has(name)) continue;
     const tools = view(name);
     if (tools?.state !== 'unreachable') continue;
     problems.push({ file, range, code: 'tool-server-unreachable', severity: 'warning', message: `the tools of \`${name}\` were not checked: ${tools.reason}` });
@@ -164,7 +169,7 @@ function checkArguments(file: string, reference: ToolReference, tool: ToolInfo, 
       severity: 'warning',
       message: `\`${reference.written}\` takes no argument \`${key.name}\`${near !== undefined ? `; did you mean \`${near}\`?` : known.length > 0 ? `; it takes ${known.map((k) => `\`${k}\``).join(', ')}` : '; it takes none'}`,
       stepId: reference.step.id,
-      ...(near !== undefined ? { data: { replacement: near } } : {}),
+      data: { argument: key.name, ...(near !== undefined ? { replacement: near } : {}) },
     });
   }
   return problems;

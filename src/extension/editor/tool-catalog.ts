@@ -41,6 +41,8 @@ export class EditorToolCatalog implements vscode.Disposable {
         this.changed.fire();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(reread),
+      // Saved: the workflow's own servers may start now.
+      vscode.workspace.onDidSaveTextDocument(() => this.changed.fire()),
       vscode.commands.registerCommand(REFRESH_TOOLS_COMMAND, () => this.refresh()),
     );
   }
@@ -52,7 +54,11 @@ export class EditorToolCatalog implements vscode.Disposable {
     const folder = vscode.workspace.getWorkspaceFolder(document.uri)?.uri.fsPath ?? path.dirname(document.uri.fsPath);
     const registry = this.registry(folder);
     const own = workflow.mcp;
-    const view = catalog.view(serverLookup(own, registry ?? emptyRegistry()), folder);
+    // A declaration being typed is not started at every keystroke (`npx -y @mod…` would
+    // fetch and run whatever package the half-typed name is): a workflow's own servers
+    // start from the file as saved; lists already made are used meanwhile.
+    const saved = !document.isDirty;
+    const view = catalog.view(serverLookup(own, registry ?? emptyRegistry()), folder, { start: (declaration) => saved || declaration.origin.kind !== 'workflow' });
     if (registry) return view;
     // The server files are still being read: a name only they configure is not known yet.
     return (server) => (own.declarations.has(server) ? view(server) : { state: 'pending' });

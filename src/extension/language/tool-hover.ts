@@ -24,6 +24,7 @@ export function toolHoverAt(model: ParsedWorkflow, offset: number, view: ToolCat
   const known = view(reference.server);
   if (!known) return undefined;
   if (known.state === 'pending') return { markdown: `Listing the tools of \`${reference.server}\`…`, ...span };
+  if (known.state === 'unsaved') return { markdown: `The tools of \`${reference.server}\` are listed once the file is saved.`, ...span };
   if (known.state === 'unreachable') return { markdown: `The tools of \`${reference.server}\` could not be listed: ${escapeMarkdown(known.reason)}`, ...span };
   if (reference.kind === 'tool' || !reference.tool.includes('*')) {
     const tool = findTool(known.tools, reference.tool);

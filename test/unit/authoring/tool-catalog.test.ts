@@ -102,6 +102,21 @@ describe('ToolCatalog with real servers over stdio', () => {
     }
   });
 
+  test('with `start: false` (text not saved yet) nothing starts, but a list already made is used', async () => {
+    const { catalog: fresh } = catalogWith();
+    try {
+      assert.equal(fresh.tools('e', everythingServer('e'), WORKSPACE, { start: false }).state, 'unsaved');
+      await fresh.settled();
+      assert.equal(childProcesses(), 0);
+      assert.equal(fresh.tools('e', everythingServer('e'), WORKSPACE, { start: false }).state, 'unsaved', 'still nothing started');
+      fresh.tools('e', everythingServer('e'), WORKSPACE);
+      await fresh.settled();
+      assert.ok(listed(fresh.tools('e', everythingServer('e'), WORKSPACE, { start: false })).length > 0);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('refresh forgets the lists and lists again on the next ask', async () => {
     const { catalog: fresh, changed } = catalogWith();
     try {

@@ -96,6 +96,14 @@ describe('checkToolReferences', () => {
     assert.match(problems[0]!.message, /needs the arguments `path`, `content`/);
   });
 
+  test('a broken `mcp:` entry is the analyzer’s problem alone', () => {
+    const text = `name: t\nmcp:\n  files:\n    command: 42\n  "bad name": {}\nsteps:\n  - id: a\n    tool: files.x\n`;
+    const { problems } = loadWorkflow(text, 'tools.workflow.yaml');
+    assert.deepEqual(problems.map((p) => p.code).sort(), ['mcp-server-invalid', 'mcp-server-name']);
+    const unreachable: ServerTools = { state: 'unreachable', reason: 'no such server' };
+    assert.deepEqual(checkToolReferences(load(text), () => unreachable), []);
+  });
+
   test('a list of many tools is cut short and counted', () => {
     const many: ServerTools = { state: 'listed', tools: Array.from({ length: 30 }, (_, i) => tool(`tool_number_${i}`)) };
     const [problem] = checkToolReferences(load('name: t\nmcp: { files: {} }\nsteps:\n  - id: a\n    tool: files.zzz\n'), viewOf({ files: many }));
@@ -135,7 +143,7 @@ describe('checkToolReferences, properties', () => {
         const problems = checkToolReferences(workflow, viewOf({ srv: { state: 'listed', tools: [tool('the_tool', schemaOf(properties, required, closed), 'srv')] } }));
         const missing = problems.find((p) => p.code === 'missing-tool-argument')?.data?.missing ?? [];
         assert.deepEqual(new Set(missing as string[]), new Set(required.filter((r) => !given.includes(r))));
-        const unknown = problems.filter((p) => p.code === 'unknown-tool-argument').map((p) => /takes no argument `(.*?)`(;|$)/su.exec(p.message)?.[1]);
+        const unknown = problems.filter((p) => p.code === 'unknown-tool-argument').map((p) => p.data?.argument);
         assert.deepEqual(unknown, closed ? given.filter((g) => !properties.includes(g)) : []);
         assert.ok(problems.every((p) => p.stepId === 'a'));
       }),

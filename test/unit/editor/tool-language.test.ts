@@ -119,6 +119,7 @@ describe('tool hover', () => {
     assert.match(hover('  - id: a\n    prompt: hi\n    tools: [fil¦es.*]\n')!.markdown, /^\*\*`files\.\*`\*\* · 2 tools\n\n- `files\.read_text_file` — Read Text File\n- `files\.write_file`$/);
     assert.equal(hover('  - id: a\n    prompt: hi\n    tools: [sl¦ow.x]\n')!.markdown, 'Listing the tools of `slow`…');
     assert.equal(hover('  - id: a\n    tool: files.read_text_file¦\n', () => undefined), undefined);
+    assert.equal(hover('  - id: a\n    tool: files.read_text_file¦\n', () => ({ state: 'unsaved' }))!.markdown, 'The tools of `files` are listed once the file is saved.');
   });
 
   it('on a `with:` key: that argument', () => {
