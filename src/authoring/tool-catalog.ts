@@ -70,8 +70,13 @@ export class ToolCatalog {
     }
     if ('pending' in resolution) return { state: 'pending' };
     if ('reason' in resolution) return { state: 'unreachable', reason: resolution.reason };
-    const entry = this.entries.get(resolution.key);
-    if (!entry) return { state: 'pending' };
+    let entry = this.entries.get(resolution.key);
+    if (!entry) {
+      // Forgotten after it failed (retryUnreachable): list it again.
+      if (options.start === false) return { state: 'unsaved' };
+      entry = this.list(resolution.key, declaration, workspaceFolder);
+      this.entries.set(resolution.key, entry);
+    }
     if (entry.state.state !== 'listed') return entry.state;
     let tools = entry.renamed.get(name);
     if (!tools) {

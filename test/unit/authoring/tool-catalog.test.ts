@@ -2,15 +2,16 @@
 // (server-everything, server-filesystem in a temp folder), and against servers that
 // cannot be reached: a missing program, a missing variable, one that never answers.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { ToolCatalog, type ToolCatalogOptions } from '../../../src/authoring/tool-catalog';
 import type { ServerTools } from '../../../src/authoring/tool-references';
 import { SimulatedClock } from '../../../src/engine/clock';
 import type { ServerDeclaration, StdioServerDeclaration } from '../../../src/engine/tools';
-import { everythingServer, filesystemServer } from '../tools/servers';
+import { EVERYTHING_BIN, everythingServer, filesystemServer } from '../tools/servers';
 
 const WORKSPACE = mkdtempSync(path.join(tmpdir(), 'orchestrate-catalog-'));
 
@@ -182,6 +183,26 @@ describe('ToolCatalog with servers it cannot reach', () => {
     assert.match(unreachable(catalog.tools('silent', silent, WORKSPACE)), /did not list its tools within 5 s/);
     await catalog.close();
     assert.equal(childProcesses(), 0, 'the silent server was stopped');
+  });
+
+  test('retryUnreachable lists a server that failed again: one that works by now is listed', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'orchestrate-catalog-retry-'));
+    const wrapper = path.join(folder, 'server.mjs');
+    const { catalog } = catalogWith();
+    try {
+      const declaration = stdio('late', process.execPath, [wrapper]);
+      catalog.tools('late', declaration, WORKSPACE);
+      await catalog.settled();
+      unreachable(catalog.tools('late', declaration, WORKSPACE));
+      // The server appears (installed, built…) and the person's files change.
+      writeFileSync(wrapper, `process.argv.push('stdio');\nawait import(${JSON.stringify(pathToFileURL(EVERYTHING_BIN).href)});\n`);
+      catalog.retryUnreachable();
+      assert.equal(catalog.tools('late', declaration, WORKSPACE).state, 'pending');
+      await catalog.settled();
+      assert.ok(listed(catalog.tools('late', declaration, WORKSPACE)).some((t) => t.qualifiedName === 'late.echo'));
+    } finally {
+      await catalog.close();
+    }
   });
 
   test('retryUnreachable tries a failed server again; close() while listing leaves no process', async () => {
