@@ -11,6 +11,7 @@ import { referenceHoverAt, scheduleHoverAt, schemaHoverAt, type LastResult } fro
 import { definitionAt, prepareRename, referencesAt, renameEdits } from '../language/navigation';
 import { FIXABLE_CODES, quickFixFor } from '../language/quick-fixes';
 import { stepSymbols, type StepSymbol } from '../language/symbols';
+import { TOOL_FIXABLE_CODES, toolQuickFixAt } from '../language/tool-fixes';
 import { toolHoverAt } from '../language/tool-hover';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import type { WorkflowDocuments } from './documents';
@@ -116,11 +117,13 @@ function register(deps: LanguageFeatureDeps): vscode.Disposable {
       const parsed = documents.get(document);
       const actions: vscode.CodeAction[] = [];
       for (const diagnostic of context.diagnostics) {
-        if (diagnostic.source !== DIAGNOSTIC_SOURCE || typeof diagnostic.code !== 'string' || !(FIXABLE_CODES as ReadonlySet<string>).has(diagnostic.code)) continue;
-        // Diagnostics come back from the editor as copies: find the problem they were made from by code and start.
+        if (diagnostic.source !== DIAGNOSTIC_SOURCE || typeof diagnostic.code !== 'string') continue;
         const start = document.offsetAt(diagnostic.range.start);
+        const tools = TOOL_FIXABLE_CODES.has(diagnostic.code) && parsed.workflow ? deps.tools?.(document, parsed.workflow) : undefined;
+        if (!tools && !(FIXABLE_CODES as ReadonlySet<string>).has(diagnostic.code)) continue;
+        // Diagnostics come back from the editor as copies: find the problem they were made from by code and start.
         const problem = parsed.problems.find((p) => p.code === diagnostic.code && p.range.offset === start);
-        const fix = problem && quickFixFor(problem, parsed.text);
+        const fix = tools ? toolQuickFixAt(parsed.workflow!, parsed.text, tools, diagnostic.code, start) : problem && quickFixFor(problem, parsed.text);
         if (!fix) continue;
         const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         action.edit = new vscode.WorkspaceEdit();

@@ -80,6 +80,15 @@ describe('Tool authoring against server-everything', function () {
     assert.ok(!diagnostics.some((d) => d.code === 'tool-server-unreachable'), diagnostics.map((d) => d.message).join('\n'));
   });
 
+  it('offers to change the unknown tool to the closest one', async () => {
+    const unknown = vscode.languages.getDiagnostics(uri).find((d) => d.code === 'unknown-tool');
+    assert.ok(unknown);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, unknown.range, vscode.CodeActionKind.QuickFix.value);
+    const change = actions.find((a) => a.title === 'Change to `everything.echo`');
+    assert.ok(change?.edit, actions.map((a) => a.title).join(', '));
+    assert.deepEqual(change.edit.get(uri).map((e) => e.newText), ['everything.echo']);
+  });
+
   it('completes tool names with their descriptions, and the arguments inside `with:`', async () => {
     const names = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, positionOf('everything.ech\n', 'everything.'.length));
     const echo = names.items.find((i) => labelOf(i) === 'everything.echo');

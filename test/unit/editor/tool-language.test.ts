@@ -6,6 +6,7 @@ import type { ServerTools, ToolCatalogView } from '../../../src/authoring/tool-r
 import type { ToolInfo } from '../../../src/engine/tools';
 import { completionsAt, type Completion } from '../../../src/extension/language/completion';
 import { parseWorkflow } from '../../../src/extension/language/parsed';
+import { toolQuickFixAt } from '../../../src/extension/language/tool-fixes';
 import { toolHoverAt } from '../../../src/extension/language/tool-hover';
 
 function tool(server: string, name: string, inputSchema: Record<string, unknown>, extra: Partial<ToolInfo> = {}): ToolInfo {
@@ -125,5 +126,20 @@ describe('tool hover', () => {
   it('on a `with:` key: that argument', () => {
     const result = hover('  - id: a\n    tool: files.read_text_file\n    with:\n      he¦ad: 3\n');
     assert.equal(result?.markdown, '**argument `head`** of `files.read_text_file`\n\n`head` (number, optional) — First N lines');
+  });
+});
+
+describe('tool quick fixes', () => {
+  it('change a misspelt tool or argument to the closest one, keeping the quotes', () => {
+    const fix = (body: string, code: string, needle: string) => {
+      const text = BASE + body;
+      const workflow = parseWorkflow(text, 'a.workflow.yaml').workflow!;
+      const found = toolQuickFixAt(workflow, text, VIEW, code, text.indexOf(needle));
+      return found && `${found.title} → ${text.slice(0, found.offset)}${found.newText}${text.slice(found.endOffset)}`.replace(BASE, '');
+    };
+    assert.equal(fix('  - id: a\n    tool: files.read_txt_file\n', 'unknown-tool', 'files.read_txt'), 'Change to `files.read_text_file` →   - id: a\n    tool: files.read_text_file\n');
+    assert.equal(fix('  - id: a\n    prompt: hi\n    tools: ["files.writ_file"]\n', 'unknown-tool', '"files.writ'), 'Change to `files.write_file` →   - id: a\n    prompt: hi\n    tools: ["files.write_file"]\n');
+    assert.equal(fix('  - id: a\n    tool: files.nothing_like_it\n', 'unknown-tool', 'files.nothing'), undefined);
+    assert.equal(fix('  - id: a\n    tool: files.read_txt_file\n', 'unknown-step-ref', 'files.read_txt'), undefined);
   });
 });
