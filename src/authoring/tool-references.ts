@@ -7,7 +7,7 @@
  * Servers not named under `mcp:` are the analyzer's (`unknown-tool-server`), so they
  * are left alone here.
  */
-import type { Problem, SourceRange, Step, Workflow } from '../engine/types';
+import type { Problem, ProblemCode, SourceRange, Step, Workflow } from '../engine/types';
 import { allSteps } from '../engine/graph';
 import { closest } from '../engine/suggest';
 import type { ToolInfo } from '../engine/tools/host';
@@ -36,6 +36,9 @@ export interface ToolReference {
   tool: string;
   range: SourceRange;
 }
+
+/** The codes found only here, against a server's list (the loader cannot report them). */
+export const TOOL_PROBLEM_CODES: readonly ProblemCode[] = ['unknown-tool', 'missing-tool-argument', 'unknown-tool-argument', 'tool-server-unreachable'];
 
 /** How many tool names a message lists before it says how many there are. */
 const LISTED_NAMES = 8;

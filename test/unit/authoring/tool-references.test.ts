@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { checkToolReferences, toolReferences, type ServerTools, type ToolCatalogView } from '../../../src/authoring/tool-references';
+import { checkToolReferences, TOOL_PROBLEM_CODES, toolReferences, type ServerTools, type ToolCatalogView } from '../../../src/authoring/tool-references';
 import { acceptsArgument, argumentValueSnippet, toolArguments, typeWord } from '../../../src/authoring/tool-schema';
 import { loadWorkflow, type Problem, type Workflow } from '../../../src/engine';
 import type { ToolInfo } from '../../../src/engine/tools';
@@ -77,6 +77,7 @@ describe('checkToolReferences', () => {
     assert.equal(pattern!.message, '`files.wrte_*` matches no tool of `files`; its tools: `read_text_file`, `write_file`, `list_directory`');
     assert.equal(exact!.message, 'server `files` has no tool `nope`; its tools: `read_text_file`, `write_file`, `list_directory`');
     assert.ok(problems.every((p) => p.severity === 'warning' && p.file === 'tools.workflow.yaml'));
+    assert.deepEqual(new Set(problems.map((p) => p.code)), new Set(TOOL_PROBLEM_CODES), 'every code found here, as the golden files skip them');
   });
 
   test('nothing while a server is being listed, nothing in restricted mode, nothing for servers `mcp:` does not name', () => {
