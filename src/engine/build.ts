@@ -80,7 +80,7 @@ export class Builder {
       inputs: this.inputs(this.get(root, 'inputs')),
       model: this.model(this.get(root, 'model')) ?? {},
       workers: this.workers(this.get(root, 'workers')),
-      ...(this.get(root, 'mcp') !== undefined ? { mcp: this.mcp(root) } : {}),
+      ...(this.get(root, 'mcp') !== undefined ? { mcp: this.mcp(root), mcpNames: this.keyRanges(this.get(root, 'mcp')) ?? [] } : {}),
       steps: [],
       outputs: {},
       stepsById: new Map(),
@@ -287,6 +287,7 @@ export class Builder {
           kind,
           tool: { server: dot > 0 ? written.slice(0, dot) : written, name: dot > 0 ? written.slice(dot + 1) : '', range: this.range(toolNode) },
           with: this.withValues(this.get(node, 'with')),
+          withKeys: this.get(node, 'with') === undefined ? [] : this.keyRanges(this.get(node, 'with')),
         };
         break;
       }
@@ -361,10 +362,17 @@ export class Builder {
     return values;
   }
 
-  private toolList(node: Node | undefined): { patterns: string[]; range: SourceRange } | undefined {
+  private toolList(node: Node | undefined): { patterns: string[]; range: SourceRange; entries: { pattern: string; range: SourceRange }[] } | undefined {
     const value = this.value(node);
     if (!Array.isArray(value)) return undefined;
-    return { patterns: value.filter((v): v is string => typeof v === 'string'), range: this.range(node) };
+    const entries = isSeq(node) ? node.items.flatMap((item) => (isScalar(item) && typeof item.value === 'string' ? [{ pattern: item.value, range: this.range(item) }] : [])) : [];
+    return { patterns: value.filter((v): v is string => typeof v === 'string'), range: this.range(node), entries };
+  }
+
+  /** Where each key of a mapping is written; undefined when the node is not a mapping. */
+  private keyRanges(node: Node | undefined): { name: string; range: SourceRange }[] | undefined {
+    if (!isMap(node)) return undefined;
+    return node.items.flatMap((pair) => (isScalar(pair.key) ? [{ name: String(pair.key.value), range: this.range(pair.key as Node) }] : []));
   }
 
   /** The `mcp:` key, its problems placed at the key path they name. */

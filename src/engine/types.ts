@@ -105,7 +105,12 @@ export type ProblemCode =
   | 'mcp-server-name'
   | 'mcp-literal-secret'
   | 'mcp-approval'
-  | 'unknown-tool-server';
+  | 'unknown-tool-server'
+  // found by the editor against the tools a server lists (src/authoring/tool-references.ts)
+  | 'unknown-tool'
+  | 'missing-tool-argument'
+  | 'unknown-tool-argument'
+  | 'tool-server-unreachable';
 
 // ─── The workflow model ──────────────────────────────────────────────────────
 
@@ -217,8 +222,8 @@ export interface PromptStep extends StepBase {
   worker?: { name: string; range: SourceRange };
   model?: ModelSettings;
   outputSchema?: Record<string, unknown>;
-  /** `tools:`: the tools the model may call (`files.*`, `files.read_text_file`), as written. */
-  tools?: { patterns: string[]; range: SourceRange };
+  /** `tools:`: the tools the model may call (`files.*`, `files.read_text_file`), as written; `entries` says where each is. */
+  tools?: { patterns: string[]; range: SourceRange; entries: { pattern: string; range: SourceRange }[] };
   /** `max_turns`: model calls in the step's tool loop before it fails with `max-turns`. */
   maxTurns: number;
 }
@@ -260,6 +265,8 @@ export interface ToolStep extends StepBase {
   kind: 'tool';
   tool: { server: string; name: string; range: SourceRange };
   with: Record<string, TemplateValue>;
+  /** Where each `with:` key is written, for the editor's argument checks; undefined when `with:` is not a mapping. */
+  withKeys: { name: string; range: SourceRange }[] | undefined;
 }
 
 /** A step with no kind of its own and a `fail:` message: reaching it fails the run. */
@@ -283,6 +290,8 @@ export interface Workflow {
   stepsById: Map<string, Step>;
   /** The `mcp:` key: the servers the workflow declares or takes from the workspace. */
   mcp?: WorkflowMcp;
+  /** Where each server name under `mcp:` is written (the editor's tool problems point there). */
+  mcpNames?: { name: string; range: SourceRange }[];
   range: SourceRange;
 }
 

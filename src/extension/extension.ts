@@ -11,6 +11,8 @@ import { WorkflowDiagnostics } from './editor/diagnostics';
 import { WorkflowDocuments } from './editor/documents';
 import { registerLanguageFeatures } from './editor/language-features';
 import { RedHatYaml } from './editor/red-hat-yaml';
+import { EditorToolCatalog } from './editor/tool-catalog';
+import { ToolDiagnostics } from './editor/tool-diagnostics';
 import { WorkflowRunManager } from './runs/manager';
 import { configuredProviders } from './runs/providers';
 import type { RunManager } from './runs/session';
@@ -30,6 +32,8 @@ export interface OrchestrateApi {
   readonly diagnostics: WorkflowDiagnostics;
   /** Its `onDidChangeCodeLenses` tells tests when the lenses changed. */
   readonly codeLenses: WorkflowCodeLens;
+  /** The tools of the workflows' MCP servers, for completion, hover and checks. */
+  readonly tools: EditorToolCatalog;
   /** The Test Explorer's workflows and cases. */
   readonly testing: WorkflowTesting;
   /** The connection to an `orchestrate serve` server (the shared history). */
@@ -51,17 +55,21 @@ export function activate(context: vscode.ExtensionContext): OrchestrateApi {
   const diagnostics = new WorkflowDiagnostics(documents);
   const runs = new WorkflowRunManager(context, log);
   const codeLenses = new WorkflowCodeLens(documents, runs);
+  const tools = new EditorToolCatalog(log);
   context.subscriptions.push(
     log,
     documents,
     redHat,
     diagnostics,
+    tools,
+    new ToolDiagnostics(documents, tools),
     runs,
     registerLanguageFeatures({
       documents,
       redHat,
       lastResult: (file, stepId) => runs.lastResult(file, stepId),
       providerNames: () => configuredProviders(settings.providers(), () => undefined).map((p) => p.name),
+      tools: (document, workflow) => tools.viewFor(document, workflow),
     }),
     codeLenses,
     new RunStatusBar(runs),
@@ -82,7 +90,11 @@ export function activate(context: vscode.ExtensionContext): OrchestrateApi {
 
   const activationMs = performance.now() - started;
   log.info(`Orchestrate activated in ${activationMs.toFixed(1)} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: runs are disabled)'}`);
+<<<<<<< HEAD
   return { runs, documents, diagnostics, codeLenses, testing, server, panel, runsView, activationMs };
+=======
+  return { runs, documents, diagnostics, codeLenses, tools, testing, activationMs };
+>>>>>>> s2-toolauthor
 }
 
 export function deactivate(): void {}

@@ -34,6 +34,8 @@ const SUITES: SuiteFile[] = [
   { file: 'server-runs.test.ts', load: () => import('./suite/server-runs.test.js') },
   { file: 'server-runs-restricted.test.ts', load: () => import('./suite/server-runs-restricted.test.js') },
   { file: 'lm-tools.test.ts', load: () => import('./suite/lm-tools.test.js') },
+  { file: 'tool-authoring.test.ts', load: () => import('./suite/tool-authoring.test.js') },
+  { file: 'tool-authoring-restricted.test.ts', load: () => import('./suite/tool-authoring-restricted.test.js') },
 ];
 
 /** Marks the test log so launchers can tell it from the workbench's own log lines. */

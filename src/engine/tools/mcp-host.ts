@@ -38,6 +38,8 @@ const NO_TIMEOUT_MS = 2 ** 31 - 1;
 export class McpToolHost implements ToolHost {
   private readonly connections = new Map<string, Promise<Connection>>();
   private readonly children = new Set<number>();
+  /** Transports still starting: close() stops them too, so a server that never answers is not waited for. */
+  private readonly starting = new Set<Transport>();
   private closed = false;
   /** If the process exits without close() (a crash, process.exit), its server processes go with it. */
   private readonly killChildren = (): void => {
@@ -97,6 +99,7 @@ export class McpToolHost implements ToolHost {
     this.closed = true;
     const pending = [...this.connections.values()];
     this.connections.clear();
+    await Promise.all([...this.starting].map((transport) => transport.close().catch(() => undefined)));
     await Promise.all(
       pending.map(async (connecting) => {
         try {
@@ -143,12 +146,16 @@ export class McpToolHost implements ToolHost {
     }
     const transport = this.transportFor(declaration);
     const client = new Client(this.options.clientInfo ?? { name: 'orchestrate', version: '0.1.0' });
+    this.starting.add(transport);
     try {
       await client.connect(transport);
     } catch (error) {
       await transport.close().catch(() => undefined);
+      if (this.closed) throw new ToolCallError('tool-server-unavailable', `the run has finished; server \`${server}\` is closed`, server);
       const where = declaration.transport === 'stdio' ? `\`${[declaration.command, ...declaration.args].join(' ')}\`` : declaration.url;
       throw new ToolCallError('tool-server-unavailable', `MCP server \`${server}\` (${where}) could not be started: ${messageOf(error)}`, server);
+    } finally {
+      this.starting.delete(transport);
     }
     const connection: Connection = { client, transport };
     const pid = transport instanceof StdioClientTransport ? transport.pid : null;

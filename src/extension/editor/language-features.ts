@@ -4,12 +4,15 @@
  * They are registered for the workflow selector and registered again when the globs change.
  */
 import * as vscode from 'vscode';
-import type { StepKind } from '../../engine';
+import type { ToolCatalogView } from '../../authoring/tool-references';
+import type { StepKind, Workflow } from '../../engine';
 import { completionsAt, type Completion, type CompletionKind } from '../language/completion';
 import { referenceHoverAt, scheduleHoverAt, schemaHoverAt, type LastResult } from '../language/hover';
 import { definitionAt, prepareRename, referencesAt, renameEdits } from '../language/navigation';
 import { FIXABLE_CODES, quickFixFor } from '../language/quick-fixes';
 import { stepSymbols, type StepSymbol } from '../language/symbols';
+import { TOOL_FIXABLE_CODES, toolQuickFixAt } from '../language/tool-fixes';
+import { toolHoverAt } from '../language/tool-hover';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import type { WorkflowDocuments } from './documents';
 import type { RedHatYaml } from './red-hat-yaml';
@@ -21,6 +24,8 @@ export interface LanguageFeatureDeps {
   lastResult: (file: vscode.Uri, stepId: string) => LastResult | undefined;
   /** Provider names from the settings, for `provider:` completion. */
   providerNames: () => string[];
+  /** What the workflow in a document knows of its MCP servers' tools (nothing in restricted mode). */
+  tools?: (document: vscode.TextDocument, workflow: Workflow | undefined) => ToolCatalogView;
 }
 
 export const TRIGGER_CHARACTERS = ['.', '{', ' ', ':'];
@@ -47,7 +52,9 @@ function register(deps: LanguageFeatureDeps): vscode.Disposable {
   const completion: vscode.CompletionItemProvider = {
     provideCompletionItems(document, position) {
       const text = document.getText();
-      const items = completionsAt(text, offset(document, position), documents.latest(document), { schemaItems: deps.redHat.schemaItems, providerNames: deps.providerNames() });
+      const model = documents.latest(document);
+      const tools = deps.tools?.(document, model.workflow);
+      const items = completionsAt(text, offset(document, position), model, { schemaItems: deps.redHat.schemaItems, providerNames: deps.providerNames(), tools });
       return items.map((item) => toCompletionItem(item, range(document, item.start, item.end)));
     },
   };
@@ -56,7 +63,8 @@ function register(deps: LanguageFeatureDeps): vscode.Disposable {
     provideHover(document, position) {
       const at = offset(document, position);
       const parsed = documents.get(document);
-      const result = referenceHoverAt(parsed, at, (stepId) => deps.lastResult(document.uri, stepId)) ?? scheduleHoverAt(parsed.text, at, Date.now()) ?? (deps.redHat.schemaItems ? schemaHoverAt(parsed.text, at) : undefined);
+      const tools = deps.tools?.(document, parsed.workflow);
+      const result = (tools && toolHoverAt(parsed, at, tools)) ?? referenceHoverAt(parsed, at, (stepId) => deps.lastResult(document.uri, stepId)) ?? scheduleHoverAt(parsed.text, at, Date.now()) ?? (deps.redHat.schemaItems ? schemaHoverAt(parsed.text, at) : undefined);
       if (!result) return undefined;
       const markdown = new vscode.MarkdownString(result.markdown);
       return new vscode.Hover(markdown, range(document, result.offset, result.endOffset));
@@ -109,11 +117,13 @@ function register(deps: LanguageFeatureDeps): vscode.Disposable {
       const parsed = documents.get(document);
       const actions: vscode.CodeAction[] = [];
       for (const diagnostic of context.diagnostics) {
-        if (diagnostic.source !== DIAGNOSTIC_SOURCE || typeof diagnostic.code !== 'string' || !(FIXABLE_CODES as ReadonlySet<string>).has(diagnostic.code)) continue;
-        // Diagnostics come back from the editor as copies: find the problem they were made from by code and start.
+        if (diagnostic.source !== DIAGNOSTIC_SOURCE || typeof diagnostic.code !== 'string') continue;
         const start = document.offsetAt(diagnostic.range.start);
+        const tools = TOOL_FIXABLE_CODES.has(diagnostic.code) && parsed.workflow ? deps.tools?.(document, parsed.workflow) : undefined;
+        if (!tools && !(FIXABLE_CODES as ReadonlySet<string>).has(diagnostic.code)) continue;
+        // Diagnostics come back from the editor as copies: find the problem they were made from by code and start.
         const problem = parsed.problems.find((p) => p.code === diagnostic.code && p.range.offset === start);
-        const fix = problem && quickFixFor(problem, parsed.text);
+        const fix = tools ? toolQuickFixAt(parsed.workflow!, parsed.text, tools, diagnostic.code, start) : problem && quickFixFor(problem, parsed.text);
         if (!fix) continue;
         const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         action.edit = new vscode.WorkspaceEdit();
@@ -158,6 +168,7 @@ const COMPLETION_KIND: Record<CompletionKind, vscode.CompletionItemKind> = {
   worker: vscode.CompletionItemKind.Class,
   provider: vscode.CompletionItemKind.Module,
   keyword: vscode.CompletionItemKind.Keyword,
+  tool: vscode.CompletionItemKind.Function,
 };
 
 function toCompletionItem(completion: Completion, range: vscode.Range): vscode.CompletionItem {

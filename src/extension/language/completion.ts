@@ -4,14 +4,16 @@
  * `item`, `output`). The provider in src/extension/editor turns these into
  * `CompletionItem`s; tests and the benchmark call this directly.
  */
+import type { ToolCatalogView } from '../../authoring/tool-references';
 import { fieldOf, scopeAt as scopeOf, type Step } from '../../engine';
 import { chainAt, expressionSiteAt, type ExpressionSite } from './expression-site';
 import { staleOffset, type ParsedWorkflow } from './parsed';
 import { child, documentation, enumValues, exampleValues, keysOf, schemaAt, types, type PathSegment, type SchemaNode } from './schema';
 import { visibleSteps, type ExpressionScope } from './scope';
+import { toolCompletionsAt } from './tool-completion';
 import { yamlContextAt } from './yaml-context';
 
-export type CompletionKind = 'key' | 'value' | 'step' | 'input' | 'field' | 'variable' | 'worker' | 'provider' | 'keyword';
+export type CompletionKind = 'key' | 'value' | 'step' | 'input' | 'field' | 'variable' | 'worker' | 'provider' | 'keyword' | 'tool';
 
 export interface Completion {
   label: string;
@@ -33,6 +35,8 @@ export interface CompletionOptions {
   schemaItems: boolean;
   /** Providers named in the settings, offered for `provider:`. */
   providerNames?: readonly string[];
+  /** The tools of the workflow's servers (tool-completion.ts); none in restricted mode. */
+  tools?: ToolCatalogView;
 }
 
 /** Kind keys first in a step, in the order the language guide lists them. */
@@ -47,6 +51,8 @@ const BUILTIN_PROVIDERS = ['openai', 'mock', 'vscode-lm'];
 export function completionsAt(text: string, offset: number, model: ParsedWorkflow | undefined, options: CompletionOptions): Completion[] {
   const site = expressionSiteAt(text, offset);
   if (site) return expressionCompletions(site, text, offset, model);
+  const tools = toolCompletionsAt(text, offset, model, options.tools ?? (() => undefined));
+  if (tools) return tools;
   const context = yamlContextAt(text, offset);
   if (context.kind === 'key') {
     if (!options.schemaItems) return [];

@@ -62,6 +62,10 @@ export const PROBLEM_CODES = [
   'mcp-literal-secret',
   'mcp-approval',
   'unknown-tool-server',
+  'unknown-tool',
+  'missing-tool-argument',
+  'unknown-tool-argument',
+  'tool-server-unreachable',
 ] as const satisfies readonly ProblemCode[];
 
 // Fails to compile when types.ts gains a code this list does not have.
