@@ -90,11 +90,7 @@ export function activate(context: vscode.ExtensionContext): OrchestrateApi {
 
   const activationMs = performance.now() - started;
   log.info(`Orchestrate activated in ${activationMs.toFixed(1)} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: runs are disabled)'}`);
-<<<<<<< HEAD
-  return { runs, documents, diagnostics, codeLenses, testing, server, panel, runsView, activationMs };
-=======
-  return { runs, documents, diagnostics, codeLenses, tools, testing, activationMs };
->>>>>>> s2-toolauthor
+  return { runs, documents, diagnostics, codeLenses, tools, testing, server, panel, runsView, activationMs };
 }
 
 export function deactivate(): void {}
