@@ -1,0 +1,77 @@
+// Reordering steps by drag-and-drop in the run panel's step list, in headless Chromium
+// with real mouse events (test/support/panel-page.ts): a row dropped on another asks the
+// host to move that step in the workflow file; rows that are not in the file (items,
+// executions of a past version) do not take part.
+//
+//   npm run build && node --import tsx --test test/e2e/panel-drag.test.ts
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { RunEvent } from '../../src/engine';
+import { MockProvider } from '../../src/engine/providers/mock';
+import { notification, type CommandMessage, type RunHeader, type WebviewToHost } from '../../src/shared/protocol';
+import { outlineOf } from '../../src/shared/workflow-outline';
+import { load, run } from '../support/engine';
+import { openPanelPage, type PanelPage } from '../support/panel-page';
+
+const workflow = load(`
+  name: Drag test
+  model: { provider: mock, name: mock-model }
+  steps:
+    - { id: draft, prompt: Draft, mock: d }
+    - { id: review, prompt: Review, mock: r }
+    - { id: final, prompt: Final, mock: f }
+`);
+
+const isReady = (m: WebviewToHost): m is CommandMessage<'ready'> => m.type === 'command' && m.method === 'ready';
+const isMove = (m: WebviewToHost): m is CommandMessage<'step/move'> => m.type === 'command' && m.method === 'step/move';
+
+describe('reordering steps by drag-and-drop in the panel', () => {
+  let panel: PanelPage;
+  let events: RunEvent[];
+
+  before(async () => {
+    events = (await run(workflow, new MockProvider())).events;
+    panel = await openPanelPage({ theme: 'dark' });
+    await panel.waitForSent(isReady);
+    const runId = events[0].runId;
+    const header: RunHeader = { runId, source: { kind: 'session', runId }, mode: 'run', live: false, canRerun: true, warnings: [] };
+    await panel.post(notification('run/show', { header, outline: outlineOf(workflow), events }));
+    await panel.frame.locator('#run-view[data-status="succeeded"]').waitFor();
+  });
+
+  after(async () => {
+    await panel?.close();
+  });
+
+  test('rows of steps in the file can be dragged', async () => {
+    for (const id of ['draft', 'review', 'final']) {
+      assert.equal(await panel.frame.locator(`li.step[data-step-id="${id}"]`).getAttribute('draggable'), 'true', id);
+    }
+  });
+
+  test('dropping `final` on `draft` asks the host to move it there, once', async () => {
+    const { frame } = panel;
+    await frame.locator('li.step[data-step-id="final"]').dragTo(frame.locator('li.step[data-step-id="draft"]'));
+    const move = await panel.waitForSent(isMove);
+    assert.deepEqual(move.params, { stepId: 'final', toStepId: 'draft' });
+    assert.equal(panel.sent.filter(isMove).length, 1);
+  });
+
+  test('dropping a row on itself, or text from elsewhere, asks for nothing', async () => {
+    const { frame, page } = panel;
+    const before = panel.sent.filter(isMove).length;
+    await frame.locator('li.step[data-step-id="review"]').dragTo(frame.locator('li.step[data-step-id="review"]'));
+    // Text dragged in from outside the list carries no step: a synthetic drop with only text/plain.
+    await page.evaluate(() => {
+      const target = document.querySelector('li.step[data-step-id="draft"]');
+      const data = new DataTransfer();
+      data.setData('text/plain', 'final');
+      target?.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+      target?.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    // A message posted after the drops proves the page handled them (messages are in order).
+    await panel.post(notification('run/events', { runId: events[0].runId, events: [] }));
+    await frame.locator('#run-view').waitFor();
+    assert.equal(panel.sent.filter(isMove).length, before);
+  });
+});
