@@ -68,7 +68,7 @@ async function offeredTools(runner: Runner, step: PromptStep, signal: AbortSigna
   const servers = [...new Set([...(mcp?.declarations.keys() ?? []), ...(mcp?.references ?? [])])];
   let opened;
   try {
-    opened = await session.tools();
+    opened = await session.tools(runner.workflow);
   } catch (error) {
     if (error instanceof ToolCallError) throw new StepError({ code: error.code, stepId: step.id, message: `step \`${step.id}\`: ${error.message}` }, false);
     throw new StepError({ code: 'tool-server-config', stepId: step.id, message: `step \`${step.id}\`: cannot set up tools: ${error instanceof Error ? error.message : String(error)}` }, false);

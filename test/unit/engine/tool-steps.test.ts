@@ -115,7 +115,7 @@ describe('tool: steps', () => {
     assert.equal(result.status, 'succeeded');
     assert.ok(pids.length > 0);
     for (const pid of pids) assert.equal(alive(pid), false);
-    await assert.rejects(tools.session.tools(), /closed/);
+    await assert.rejects(tools.session.tools(workflow), /closed/);
   });
 
   test('a workflow that calls no tool starts no server', async () => {
