@@ -41,7 +41,8 @@ ${TRACES_HELP}
   --cache reuse|refresh|off
                            the model-call cache (default reuse)
 ${ALLOW_TOOLS_HELP}
-                           (the workflows' own MCP servers are read from DIR's files)
+                           (servers come from each workflow's mcp: and DIR's .vscode/mcp.json,
+                           .mcp.json and orchestrate.config.json)
 
 Notes go to stderr; in stdio mode stdout carries the protocol only.
 `;

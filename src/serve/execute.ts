@@ -68,7 +68,7 @@ export class Executor {
       env: this.options.env,
       allowTools: this.options.allowTools,
       traceFile: recorded.trace,
-      ...(request.recordedTools && recorded.trace ? { recorded: { events: request.recordedTools, file: recorded.trace } } : {}),
+      ...(request.recordedTools ? { recorded: { events: request.recordedTools, file: recorded.trace } } : {}),
       warn,
     });
     const result = await recorded.run({

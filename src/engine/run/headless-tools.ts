@@ -22,8 +22,8 @@ export interface HeadlessToolsOptions {
   allowTools?: readonly string[];
   /** The run's trace: whole results too big for their event are kept beside it. */
   traceFile?: string;
-  /** A recorded run whose calls are answered, never repeated (`--replay`, resume); `file` is its trace, for results kept beside it. */
-  recorded?: { events: readonly RunEvent[]; file: string };
+  /** A recorded run whose calls are answered, never repeated (`--replay`, resume); `file` is a trace in its folder, for results kept beside it. */
+  recorded?: { events: readonly RunEvent[]; file?: string };
   /** `--replay`: only recorded results answer; no server starts. */
   replayOnly?: boolean;
   /** Told about broken server files and `mcp:` references nobody configures. */
