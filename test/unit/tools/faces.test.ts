@@ -114,6 +114,21 @@ describe('orchestrate test runs tool steps', () => {
   });
 });
 
+describe('--allow-tools on every command', () => {
+  test('serve, worker, mcp and debug-adapter refuse a bad pattern before starting, as run and test do', async () => {
+    const { dir } = writer();
+    try {
+      for (const args of [['serve', dir, '--port', '0'], ['worker', dir, '--redis', 'redis://127.0.0.1:1'], ['mcp', dir], ['debug-adapter']]) {
+        const { code, err } = await cli([...args, '--allow-tools', 'files.'], dir);
+        assert.equal(code, 2, `${args[0]}: ${err}`);
+        assert.match(err, /--allow-tools: tool pattern `files\.` needs a server and a tool/, args[0]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('orchestrate serve runs tool steps (embedded)', () => {
   test('--allow-tools is the consent of served runs; without it the step fails naming the flag; no server is left', async () => {
     const { dir, target } = writer();

@@ -5,7 +5,7 @@
 // the very same results. Requests without tools key as they always did.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -65,6 +65,38 @@ describe('the cache key of a prompt with tools', () => {
         assert.equal(cacheKey({ model, params: {}, messages }, 'openai'), old);
       }),
     );
+  });
+});
+
+describe('cache entries with tool calls', () => {
+  test('a reply’s calls are stored with it; an entry whose calls are not `{ id, name, arguments }` texts is a miss with a warning', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'orchestrate-cache-calls-'));
+    try {
+      const warnings: string[] = [];
+      const store = new CacheStore(dir, { onWarning: (message) => warnings.push(message) });
+      const calls = [{ id: 'c1', name: 'files__read_text_file', arguments: '{"path":"a.txt"}' }];
+      const inner = new ScriptedProvider(() => ({ text: '', toolCalls: calls }));
+      const provider = cachingProvider(inner, store, 'reuse');
+      const request: ModelRequest = { provider: 'scripted', ...base, tools: [tool('files__read_text_file')], signal: new AbortController().signal, stepId: 's', attempt: 1 };
+      await provider.complete(request);
+      const hit = await provider.complete(request);
+      assert.deepEqual(hit.toolCalls, calls);
+      assert.equal(hit.cache?.hit, true);
+
+      for (const garbage of [[{ id: 1, name: 'x', arguments: '{}' }], 'not a list', [null], [{ id: 'c', name: 'x', arguments: { path: 'a' } }], [{ __proto__: { id: 'c', name: 'x', arguments: '{}' } }]]) {
+        const key = hit.cache!.key;
+        const entry = JSON.parse(readFileSync(store.pathOf(key), 'utf8')) as { response: Record<string, unknown> };
+        entry.response.toolCalls = garbage;
+        writeFileSync(store.pathOf(key), JSON.stringify(entry));
+        const before = inner.requests.length;
+        const again = await provider.complete(request);
+        assert.equal(again.cache?.hit, false);
+        assert.equal(inner.requests.length, before + 1);
+        assert.match(warnings.at(-1) ?? '', /has tool calls that are not/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
