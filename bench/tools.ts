@@ -9,7 +9,8 @@
  * 3. A 100-call tool loop: a prompt step with `tools:` on the mock provider scripting 100
  *    turns of one `echo` call each (and, apart, one turn asking for 100 calls at once),
  *    run by the runner through the headless tool session — from the first call to the
- *    step's end, next to 100 direct SDK calls in a row.
+ *    step's end, next to 100 direct SDK calls in a row; and what stopping the server adds
+ *    to the run's end.
  *
  * BENCH_QUICK=1 runs 100 calls per series instead of 1000.
  */
@@ -108,7 +109,11 @@ ${turns.join('\n')}
 `;
 }
 
-/** Wall time of the loop (first tool call to the step's end) and of the whole run (server start included), over a few runs. */
+/**
+ * Wall time of the loop (first tool call to the step's end), of stopping the server (the
+ * step's end to the run's: the run closes its servers before its last event), and of the
+ * whole run (server start and stop included), over a few runs.
+ */
 async function benchToolLoop(direct: () => Promise<unknown>): Promise<Record<string, unknown>> {
   const runs = process.env.BENCH_QUICK === '1' ? 3 : 10;
   const directMs: number[] = [];
@@ -121,9 +126,11 @@ async function benchToolLoop(direct: () => Promise<unknown>): Promise<Record<str
     const { workflow } = checkWorkflow(loopWorkflow(parallel), path.join(__dirname, 'tool-loop.workflow.yaml'));
     if (!workflow) throw new Error('the benchmark workflow does not load');
     const loopMs: number[] = [];
+    const stopMs: number[] = [];
     const runMs: number[] = [];
     for (let r = 0; r < runs + 1; r++) {
       let firstCall: number | undefined;
+      let stepEnd = 0;
       let calls = 0;
       const start = performance.now();
       const result = await runWorkflow(workflow, {
@@ -134,16 +141,18 @@ async function benchToolLoop(direct: () => Promise<unknown>): Promise<Record<str
             firstCall ??= performance.now();
             calls++;
           }
+          if (event.type === 'step.completed') stepEnd = performance.now();
         },
       });
       const end = performance.now();
       if (result.status !== 'succeeded' || calls !== LOOP_CALLS) throw new Error(`the tool loop ${result.status} after ${calls} calls: ${result.error?.message ?? ''}`);
       // The first run warms the JIT and the package cache; it is not counted.
       if (r === 0) continue;
-      loopMs.push(end - firstCall!);
+      loopMs.push(stepEnd - firstCall!);
+      stopMs.push(end - stepEnd);
       runMs.push(end - start);
     }
-    return { loopMs: stats(loopMs), runWithServerStartMs: stats(runMs) };
+    return { loopMs: stats(loopMs), serverStopMs: stats(stopMs), wholeRunMs: stats(runMs) };
   };
   const sequential = await series(false);
   const parallel = await series(true);
