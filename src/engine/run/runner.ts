@@ -91,13 +91,13 @@ export class Runner {
   }
 
   async run(): Promise<RunResult> {
-    let end: RunEnd | undefined;
+    let end: RunEnd;
     try {
       end = await this.runSteps();
     } finally {
       // Stop anything still in flight (nothing should be), then the servers: the run that was
       // given the tools ends them before its last event, so no server outlives what a face
-      // reports as the end. A sub-workflow shares its parent's.
+      // reports as the end. A sub-workflow's servers are in its parent's session, closed with it.
       this.root.abort(new CancelledError('the run ended'));
       if (!this.options.nesting) await this.options.tools?.close();
     }
