@@ -14,7 +14,11 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { main, type Io } from '../../../src/cli/main';
 import type { ServedRunState } from '../../../src/serve/run-state';
+import type { RunEvent } from '../../../src/engine';
+import { TraceStore } from '../../../src/engine/trace';
+import { Executor } from '../../../src/serve/execute';
 import { startServer } from '../../../src/serve/server';
+import { loadServedWorkflow } from '../../../src/serve/workflows';
 import { connectStdio } from '../mcp/support';
 import { api, redisMissing, spawnWorker, startRedis, waitForEnd } from '../serve/helpers';
 import { FILESYSTEM_BIN } from './servers';
@@ -150,6 +154,32 @@ describe('orchestrate serve runs tool steps (embedded)', () => {
     } finally {
       await denying.close({ cancel: true });
       await allowing.close({ cancel: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a served run continued by another delivery', () => {
+  test('answers the calls the first delivery finished from their events, never repeating them', async () => {
+    const { dir, target } = writer();
+    try {
+      const executor = new Executor({ root: dir, store: new TraceStore(path.join(dir, '.orchestrate')), env: {}, mock: true, cache: 'off', warn: () => undefined, allowTools: ['files.write_file'] });
+      const served = loadServedWorkflow(dir, 'writer.workflow.yaml');
+      const first: RunEvent[] = [];
+      const firstRun = await executor.execute({ served, inputs: {}, runId: 'first-delivery', signal: new AbortController().signal, onEvent: (event) => first.push(event) });
+      assert.equal(firstRun.status, 'succeeded', JSON.stringify(firstRun.error));
+      rmSync(target);
+      const second: RunEvent[] = [];
+      const again = await executor.execute({ served, inputs: {}, runId: 'second-delivery', recordedTools: first, signal: new AbortController().signal, onEvent: (event) => second.push(event) });
+      assert.equal(again.status, 'succeeded', JSON.stringify(again.error));
+      assert.deepEqual(
+        second.filter((e) => e.type === 'tool.started').map((e) => (e as Extract<RunEvent, { type: 'tool.started' }>).approvedBy),
+        ['recorded', 'recorded'],
+      );
+      // The write was answered from the record, not made again.
+      assert.equal(existsSync(target), false);
+      assert.deepEqual(serversOf(dir), []);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
