@@ -7,8 +7,7 @@ import * as path from 'node:path';
 import { stringifyOutput, type ProviderResolver, type RunEvent, type RunOptions, type RunResult, type Workflow } from '../engine';
 import { CACHE_POLICIES, CacheStore, cachingResolver, type CachePolicy } from '../engine/cache';
 import { recordedRun, replayResolver } from '../engine/trace';
-import { ToolSession } from '../engine/run/tool-session';
-import { createRunTools, fileResultStore, parsePatternList, parseWorkflowMcp, recordedResults } from '../engine/tools';
+import { headlessToolSession } from '../engine/run/headless-tools';
 import { UsageError, type OptionSpec, type Parsed } from './args';
 import { CliError, describeFsError } from './errors';
 import { callLogResolver } from './call-log';
@@ -17,6 +16,7 @@ import type { Io } from './main';
 import { progressPrinter } from './progress';
 import { cliProviders } from './providers';
 import { displayPath, secretsOf, storeFor, TRACES_HELP, TRACES_OPTION } from './stores';
+import { ALLOW_TOOLS_HELP, ALLOW_TOOLS_OPTION, allowToolsOf } from './tool-options';
 
 /** Options both `run` and `resume` take. */
 export const EXECUTE_OPTIONS: Record<string, OptionSpec> = {
@@ -33,7 +33,7 @@ export const EXECUTE_OPTIONS: Record<string, OptionSpec> = {
   // Our parser reads `--no-X` as X=false for boolean X; `cache` takes a value, so
   // `--no-cache` is an option of its own, present (as `false`) when given.
   'no-cache': { type: 'boolean' },
-  'allow-tools': { type: 'string', multiple: true },
+  ...ALLOW_TOOLS_OPTION,
 };
 
 export const EXECUTE_HELP = `  -i, --input NAME=VALUE   a workflow input, or the answer to an \`input:\` step (by step id); repeatable
@@ -49,8 +49,7 @@ ${TRACES_HELP}
                            reuse: answer repeated model calls from the cache (default);
                            refresh: call the model and overwrite; off: no cache
   --no-cache               the same as --cache off
-  --allow-tools PATTERN    let these MCP tools run without asking (files.read_text_file, files.*, *.get_*);
-                           comma-separated, repeatable. Without it a tool that needs consent is denied`;
+${ALLOW_TOOLS_HELP}`;
 
 /** What to run, beyond the shared options. */
 export interface Execution {
@@ -89,12 +88,7 @@ export async function execute(io: Io, options: Parsed['options'], execution: Exe
   }
 
   const { workflow } = execution;
-  const allowTools = (options['allow-tools'] as string[] | undefined) ?? [];
-  try {
-    parsePatternList(allowTools);
-  } catch (error) {
-    throw new UsageError(`--allow-tools: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const allowTools = allowToolsOf(options);
   const recording = recordedRun(workflow, {
     store: options.trace === false ? undefined : store,
     workflowText: execution.workflowText,
@@ -111,7 +105,16 @@ export async function execute(io: Io, options: Parsed['options'], execution: Exe
   process.once('SIGTERM', onTerminate);
   let result: RunResult;
   try {
-    const tools = await toolSession(io, execution, allowTools, recording.trace, warn);
+    const tools = await headlessToolSession({
+      workspaceFolder: io.cwd,
+      env: io.env,
+      allowTools,
+      traceFile: recording.trace,
+      recorded: execution.replay?.file !== undefined ? { events: execution.replay.events, file: execution.replay.file } : execution.recordedTools,
+      replayOnly: execution.replay !== undefined,
+      warn,
+      onServerLog: io.env.ORCHESTRATE_TOOL_LOG ? (server, line) => io.err(`[${server}] ${line}\n`) : undefined,
+    });
     result = await recording.run({ ...execution.runOptions, providers, loadWorkflow: loadFromDisk, signal: controller.signal, onEvent: progress, tools });
   } finally {
     process.removeListener('SIGINT', onInterrupt);
@@ -140,32 +143,6 @@ export async function execute(io: Io, options: Parsed['options'], execution: Exe
     if (result.status !== 'succeeded' && !execution.replay) io.err(`resume it with: orchestrate resume ${result.runId}${options.traces ? ` --traces ${options.traces}` : ''}\n`);
   }
   return status;
-}
-
-/**
- * The run's MCP tools: servers from the workflow's `mcp:` and the workspace's files
- * (the current folder), opened only when a step calls a tool. A CLI run has nobody to
- * ask, so a tool that needs consent runs only when `--allow-tools` names it.
- */
-async function toolSession(io: Io, execution: Execution, allowTools: readonly string[], traceFile: string | undefined, warn: (message: string) => void): Promise<ToolSession> {
-  const source = execution.replay?.file !== undefined ? { events: execution.replay.events, file: execution.replay.file } : execution.recordedTools;
-  const recorded = source ? await recordedResults(source.events, source.file) : undefined;
-  return new ToolSession({
-    recorded,
-    replayOnly: execution.replay !== undefined,
-    open: async () => {
-      const tools = await createRunTools({
-        workflow: execution.workflow.mcp ?? parseWorkflowMcp(undefined, execution.workflow.file),
-        workspaceFolder: io.cwd,
-        env: io.env,
-        allowTools,
-        trusted: true,
-        onServerLog: io.env.ORCHESTRATE_TOOL_LOG ? (server, line) => io.err(`[${server}] ${line}\n`) : undefined,
-      });
-      for (const problem of tools.problems) warn(problem.message);
-      return { host: tools.host, policy: tools.policy, ...(traceFile ? { storeResult: fileResultStore(traceFile) } : {}) };
-    },
-  });
 }
 
 /** `--mock-delay`: milliseconds a timer can wait (up to 2³¹−1 ms, about 24 days). */

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { RunControl, type RunResult } from '../engine';
 import { CACHE_POLICIES, CacheStore, cachingResolver, type CachePolicy } from '../engine/cache';
 import { recordedRun } from '../engine/trace';
+import { headlessToolSession } from '../engine/run/headless-tools';
 import { createWorkflowServer, type WorkflowRunner } from '../mcp/server';
 import { HttpConfigError, serveHttp } from '../mcp/http';
 import { serveStdio } from '../mcp/stdio';
@@ -11,6 +12,7 @@ import { loadFromDisk } from './files';
 import type { Io } from './main';
 import { cliProviders } from './providers';
 import { displayPath, secretsOf, storeFor, TRACES_HELP, TRACES_OPTION } from './stores';
+import { ALLOW_TOOLS_HELP, ALLOW_TOOLS_OPTION, allowToolsOf } from './tool-options';
 
 export const DEFAULT_MCP_PORT = 7317;
 
@@ -38,6 +40,9 @@ ${TRACES_HELP}
   --no-trace               do not record runs
   --cache reuse|refresh|off
                            the model-call cache (default reuse)
+${ALLOW_TOOLS_HELP}
+                           (servers come from each workflow's mcp: and DIR's .vscode/mcp.json,
+                           .mcp.json and orchestrate.config.json)
 
 Notes go to stderr; in stdio mode stdout carries the protocol only.
 `;
@@ -55,6 +60,7 @@ export const mcpCommand = {
       ...TRACES_OPTION,
       trace: { type: 'boolean' },
       cache: { type: 'string' },
+      ...ALLOW_TOOLS_OPTION,
     });
     if (positionals.length > 1) throw new UsageError('name at most one folder');
     const dir = path.resolve(io.cwd, positionals[0] ?? '.');
@@ -69,6 +75,7 @@ export const mcpCommand = {
     if (mockDelay !== undefined && !(mockDelay >= 0)) throw new UsageError('--mock-delay takes a number of milliseconds');
     const policy = (options.cache as string | undefined) ?? 'reuse';
     if (!CACHE_POLICIES.includes(policy as CachePolicy)) throw new UsageError(`--cache takes reuse, refresh or off, not \`${policy}\``);
+    const allowTools = allowToolsOf(options);
 
     const log = (line: string) => io.err(`orchestrate mcp: ${line}\n`);
     const store = storeFor(io, options.traces);
@@ -92,7 +99,8 @@ export const mcpCommand = {
         else signal.addEventListener('abort', cancel, { once: true });
         let result: RunResult;
         try {
-          result = await recording.run({ inputs, providers, ask, loadWorkflow: loadFromDisk, control, onEvent });
+          const tools = await headlessToolSession({ workspaceFolder: dir, env: io.env, allowTools, traceFile: recording.trace, warn });
+          result = await recording.run({ inputs, providers, ask, loadWorkflow: loadFromDisk, control, onEvent, tools });
         } finally {
           signal.removeEventListener('abort', cancel);
         }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { CACHE_POLICIES, type CachePolicy } from '../engine/cache';
 import { UsageError, type OptionSpec, type Parsed } from './args';
 import type { Io } from './main';
+import { ALLOW_TOOLS_HELP, ALLOW_TOOLS_OPTION, allowToolsOf } from './tool-options';
 
 /** Options `serve` and `worker` share: where runs go and how models are called. */
 export const SHARED_OPTIONS: Record<string, OptionSpec> = {
@@ -11,13 +12,15 @@ export const SHARED_OPTIONS: Record<string, OptionSpec> = {
   mock: { type: 'boolean' },
   'mock-delay': { type: 'string' },
   cache: { type: 'string' },
+  ...ALLOW_TOOLS_OPTION,
 };
 
 export const SHARED_HELP = `  --traces DIR             where runs and the cache are kept; default DIR/.orchestrate
   --mock                   use the mock provider for every step (also ORCHESTRATE_USE_MOCK=true)
   --mock-delay MS          how long each mock reply takes, default 0
   --cache reuse|refresh|off
-                           the model-call cache, as for \`orchestrate run\` (default reuse)`;
+                           the model-call cache, as for \`orchestrate run\` (default reuse)
+${ALLOW_TOOLS_HELP}`;
 
 export interface SharedSettings {
   root: string;
@@ -26,6 +29,7 @@ export interface SharedSettings {
   mock: boolean;
   mockDelayMs?: number;
   cache: CachePolicy;
+  allowTools: string[];
 }
 
 export function sharedSettings(positionals: string[], options: Parsed['options'], io: Io): SharedSettings {
@@ -38,7 +42,7 @@ export function sharedSettings(positionals: string[], options: Parsed['options']
   if (!CACHE_POLICIES.includes(cache as CachePolicy)) throw new UsageError(`--cache takes reuse, refresh or off, not \`${cache}\``);
   const redisUrl = (options.redis as string | undefined) ?? (io.env.ORCHESTRATE_REDIS_URL || undefined);
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new UsageError(`--redis takes a URL like redis://127.0.0.1:6379, not \`${redisUrl}\``);
-  return { root, redisUrl, traces: options.traces === undefined ? undefined : path.resolve(io.cwd, String(options.traces)), mock: options.mock === true, mockDelayMs, cache: cache as CachePolicy };
+  return { root, redisUrl, traces: options.traces === undefined ? undefined : path.resolve(io.cwd, String(options.traces)), mock: options.mock === true, mockDelayMs, cache: cache as CachePolicy, allowTools: allowToolsOf(options) };
 }
 
 export function integerOption(value: unknown, name: string, min: number, max: number): number | undefined {

@@ -35,6 +35,8 @@ import { checkFile, loadFromDisk } from './files';
 import type { Io } from './main';
 import { cliProviders } from './providers';
 import { displayPath, secretsOf, storeFor, TRACES_HELP } from './stores';
+import { headlessToolSession } from '../engine/run/headless-tools';
+import { ALLOW_TOOLS_HELP, ALLOW_TOOLS_OPTION, allowToolsOf } from './tool-options';
 
 const USAGE = `Usage: orchestrate test FILE... [options]
        orchestrate test --compare EVAL-A EVAL-B
@@ -60,6 +62,7 @@ Options:
                            the model-call cache (default reuse): unchanged rows cost nothing on a re-run
 ${TRACES_HELP}
   --no-trace               record neither the runs nor the eval
+${ALLOW_TOOLS_HELP}
   --quiet                  no progress
   --compare                compare two evals (ids or files): regressions, improvements, changed outputs
   --resume EVAL-ID         finish an eval that was stopped: finished case runs are not run again
@@ -86,6 +89,7 @@ const OPTIONS = {
   compare: { type: 'boolean' },
   resume: { type: 'string' },
   json: { type: 'boolean' },
+  ...ALLOW_TOOLS_OPTION,
 } as const;
 
 export const testCommand = {
@@ -102,6 +106,7 @@ export const testCommand = {
     const policy = (options.cache as string | undefined) ?? 'reuse';
     if (!CACHE_POLICIES.includes(policy as CachePolicy)) throw new UsageError(`--cache takes reuse, refresh or off, not \`${policy}\``);
     const concurrency = whole(options.concurrency, '--concurrency', 8, 1, 4096);
+    const allowTools = allowToolsOf(options);
 
     let header: Omit<EvalHeader, 'type' | 'v' | 'id'>;
     let previous: CaseResult[] = [];
@@ -171,6 +176,7 @@ export const testCommand = {
           store: recording ? storeFor(io, options.traces) : undefined,
           secrets: secretsOf(io.env),
           onUnrecorded: () => undefined,
+          tools: (traceFile) => headlessToolSession({ workspaceFolder: io.cwd, env: io.env, allowTools, traceFile, warn: (message) => io.err(`warning: ${message}\n`) }),
           onResult: (result) => {
             summary.add(result);
             if (keep) results.push(result);

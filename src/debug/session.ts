@@ -146,6 +146,14 @@ export class WorkflowDebugSession extends DebugSession {
       return;
     }
     const recording = this.host.record(workflow, text, launch);
+    let tools;
+    try {
+      tools = await this.host.tools?.(workflow, launch, recording.trace);
+    } catch (error) {
+      this.sendEvent(new OutputEvent(`cannot run: ${(error as Error).message}\n`, 'stderr'));
+      this.sendEvent(new TerminatedEvent());
+      return;
+    }
     const control = new RunControl();
     const builder = new RunStateBuilder(initialRunState(workflow, stepInfosOf(workflow)));
     const onEvent = (event: RunEvent) => {
@@ -161,6 +169,7 @@ export class WorkflowDebugSession extends DebugSession {
       ask: this.host.ask?.(workflow),
       control,
       onEvent,
+      ...(tools ? { tools } : {}),
       ...(launch.noDebug ? {} : { inspector: this.debugger }),
       ...(from.startAt ? { startAt: from.startAt, seed: from.seed ? succeededResults(from.seed) : undefined } : {}),
     });

@@ -8,6 +8,7 @@ import type { ProviderResolver, Restorer, RunEvent, RunResult } from '../engine'
 import { systemIds, type IdSource } from '../engine/ids';
 import { CacheStore, cachingResolver, type CachePolicy } from '../engine/cache';
 import { recordedRun, TraceStore } from '../engine/trace';
+import { headlessToolSession } from '../engine/run/headless-tools';
 import { loadFromDisk } from '../cli/files';
 import { cliProviders } from '../cli/providers';
 import { secretsOf } from '../cli/stores';
@@ -24,6 +25,8 @@ export interface ExecutorOptions {
   cache: CachePolicy;
   /** Wraps the providers before the cache (the shared rate limit of workers). */
   wrapProviders?: (providers: ProviderResolver) => ProviderResolver;
+  /** `--allow-tools`: tools that run without consent (nobody is asked in a served run). */
+  allowTools?: readonly string[];
   warn: (message: string) => void;
 }
 
@@ -34,6 +37,8 @@ export interface ExecuteRequest {
   runId: string;
   restore?: Restorer;
   resumedFrom?: string;
+  /** The events of the delivery this run continues: its finished tool calls are answered, never repeated. */
+  recordedTools?: RunEvent[];
   signal: AbortSignal;
   onEvent: (event: RunEvent) => void;
 }
@@ -58,7 +63,16 @@ export class Executor {
       onError: (error) => warn(`the trace of run ${request.runId} stopped recording: ${error.message}`),
       onUnrecorded: (error) => warn(`cannot record run ${request.runId}: ${error.message}`),
     });
+    const tools = await headlessToolSession({
+      workspaceFolder: this.options.root,
+      env: this.options.env,
+      allowTools: this.options.allowTools,
+      traceFile: recorded.trace,
+      ...(request.recordedTools ? { recorded: { events: request.recordedTools, file: recorded.trace } } : {}),
+      warn,
+    });
     const result = await recorded.run({
+      tools,
       inputs: request.inputs,
       providers,
       loadWorkflow: loadFromDisk,

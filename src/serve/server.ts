@@ -31,6 +31,8 @@ export interface ServeOptions {
   mock?: boolean;
   mockDelayMs?: number;
   cache?: CachePolicy;
+  /** `--allow-tools`: tools served runs may call without consent. */
+  allowTools?: readonly string[];
   /** Time for schedules; the real clock by default. */
   clock?: Clock;
   version?: string;
@@ -69,7 +71,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   if (options.redisUrl) {
     backend = await QueueBackend.connect({ redisUrl: options.redisUrl, warn });
   } else {
-    const executor = new Executor({ root, store, env: options.env, mock: options.mock ?? false, mockDelayMs: options.mockDelayMs, cache: options.cache ?? 'reuse', warn });
+    const executor = new Executor({ root, store, env: options.env, mock: options.mock ?? false, mockDelayMs: options.mockDelayMs, cache: options.cache ?? 'reuse', allowTools: options.allowTools, warn });
     backend = new EmbeddedBackend(executor);
   }
   const triggered = discoverTriggers(root, warn);

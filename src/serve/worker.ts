@@ -28,6 +28,8 @@ export interface WorkerOptions {
   mock?: boolean;
   mockDelayMs?: number;
   cache?: CachePolicy;
+  /** `--allow-tools`: tools this worker's runs may call without consent. */
+  allowTools?: readonly string[];
   /** How long a job's lock lasts without renewal: how soon a dead worker's runs go to another. */
   lockMs?: number;
   log: (message: string) => void;
@@ -64,6 +66,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     mockDelayMs: options.mockDelayMs,
     cache: options.cache ?? 'reuse',
     wrapProviders: (providers) => limiter.wrap(providers),
+    allowTools: options.allowTools,
     warn,
   });
 
@@ -98,6 +101,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         runId: lastStart ? newRunId(Date.now()) : id,
         restore: lastStart ? restorerFromEvents(events, served.workflow) : continued.length > 0 ? restorerFromEvents(continued, served.workflow) : undefined,
         resumedFrom: lastStart?.runId ?? (continued.length > 0 ? resumeOf : undefined),
+        recordedTools: lastStart ? events : continued.length > 0 ? continued : undefined,
         signal: controller.signal,
         onEvent: (event) => {
           if (event.type !== 'step.delta') publish(event);

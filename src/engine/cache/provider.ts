@@ -47,9 +47,10 @@ export function cachingProvider(inner: Provider, store: CacheStore, policy: Cach
         if (entry) return { ...entry.response, costUsd: 0, cache: { hit: true, key } };
       }
       const response = await inner.complete(request);
-      const { text, json, usage, model, finishReason, costUsd } = response;
+      const { text, toolCalls, json, usage, model, finishReason, costUsd } = response;
       try {
-        await store.put({ v: CACHE_ENTRY_VERSION, key, createdAt: clock.now(), provider: inner.id, model: request.model, response: { text, json, usage, model, finishReason, costUsd } });
+        // The calls a reply asks for are part of it: a hit without them would look like a final answer and skip them.
+        await store.put({ v: CACHE_ENTRY_VERSION, key, createdAt: clock.now(), provider: inner.id, model: request.model, response: { text, toolCalls, json, usage, model, finishReason, costUsd } });
       } catch (error) {
         // A full disk or a read-only folder costs the cache, never the reply that was paid for.
         options.onWarning?.(`cannot write the cache entry for step \`${request.stepId}\`: ${(error as Error).message}`);

@@ -7,7 +7,7 @@ import type { ModelResponse } from '../types';
 export const CACHE_ENTRY_VERSION = 1;
 
 /** The part of a reply worth keeping: what the runner reads from a `ModelResponse`. */
-export type CachedReply = Pick<ModelResponse, 'text' | 'json' | 'usage' | 'model' | 'finishReason' | 'costUsd'>;
+export type CachedReply = Pick<ModelResponse, 'text' | 'toolCalls' | 'json' | 'usage' | 'model' | 'finishReason' | 'costUsd'>;
 
 /** One file under `<root>/cache/`: a reply and enough about its request to recognise it. */
 export interface CacheEntry {
@@ -99,7 +99,15 @@ function entryProblem(entry: unknown, key: string): string | undefined {
   if (e.v !== CACHE_ENTRY_VERSION) return `has version ${JSON.stringify(e.v)}, not ${CACHE_ENTRY_VERSION}`;
   if (e.key !== key) return 'belongs to another key';
   if (typeof e.response !== 'object' || e.response === null || typeof e.response.text !== 'string') return 'has no reply text';
+  const calls: unknown = e.response.toolCalls;
+  if (calls !== undefined && !(Array.isArray(calls) && calls.every(isToolCall))) return 'has tool calls that are not `{ id, name, arguments }` texts';
   return undefined;
+}
+
+function isToolCall(call: unknown): boolean {
+  if (typeof call !== 'object' || call === null) return false;
+  const { id, name, arguments: args } = call as Record<string, unknown>;
+  return typeof id === 'string' && typeof name === 'string' && typeof args === 'string';
 }
 
 function describeBytes(text: string): string {

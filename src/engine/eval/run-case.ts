@@ -7,6 +7,7 @@ import { initialRunState } from '../state/run-state';
 import { RunStateBuilder } from '../state/reduce';
 import { stepInfosOf } from '../state/selectors';
 import { recordedRun, type RecordingOptions } from '../trace/recorded-run';
+import type { ToolSession } from '../run/tool-session';
 import type { Clock, ProviderResolver, Step, TemplateValue, Workflow, WorkflowLoader } from '../types';
 import { checkExpectations } from './expect';
 import { runFacts, topLevelPath } from './facts';
@@ -27,6 +28,8 @@ export interface CaseRunOptions extends Pick<RecordingOptions, 'store' | 'secret
   loadWorkflow?: WorkflowLoader;
   clock?: Clock;
   signal?: AbortSignal;
+  /** A fresh tool session for each case's run (given its trace, for results kept beside it); the run closes it. Without it, tool steps fail. */
+  tools?: (traceFile: string | undefined) => Promise<ToolSession>;
 }
 
 export interface CaseOutcome {
@@ -51,7 +54,8 @@ export async function runCase(run: CaseRun, options: CaseRunOptions): Promise<Ca
   const recording = recordedRun(workflow, { store: options.store, workflowText: run.workflowText, secrets: options.secrets, onError: options.onError, onUnrecorded: options.onUnrecorded, ids: options.ids, now: options.now });
   const state = new RunStateBuilder(initialRunState(workflow, stepInfosOf(workflow)));
   const signal = options.signal ?? new AbortController().signal;
-  await recording.run({ inputs: run.inputs, providers: options.providers, loadWorkflow: options.loadWorkflow, clock: options.clock, signal, onEvent: (event) => state.apply(event) });
+  const tools = await options.tools?.(recording.trace);
+  await recording.run({ inputs: run.inputs, providers: options.providers, loadWorkflow: options.loadWorkflow, clock: options.clock, signal, onEvent: (event) => state.apply(event), ...(tools ? { tools } : {}) });
   const facts = runFacts(state.state);
   const expectations = await checkExpectations(run.expect, facts, { workflow, providers: options.providers, signal, row: run.row, caseName: run.caseName });
   return {

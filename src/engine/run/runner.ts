@@ -92,15 +92,20 @@ export class Runner {
   }
 
   async run(): Promise<RunResult> {
+    let end: RunEnd;
     try {
-      return await this.runSteps();
+      end = await this.runSteps();
     } finally {
-      // The run that was given the tools ends them: no server outlives it. A sub-workflow shares its parent's.
+      // Stop anything still in flight (nothing should be), then the servers: the run that was
+      // given the tools ends them before its last event, so no server outlives what a face
+      // reports as the end. A sub-workflow's servers are in its parent's session, closed with it.
+      this.root.abort(new CancelledError('the run ended'));
       if (!this.options.nesting) await this.options.tools?.close();
     }
+    return this.finish(end);
   }
 
-  private async runSteps(): Promise<RunResult> {
+  private async runSteps(): Promise<RunEnd> {
     this.startedAt = this.clock.now();
     let given = this.options.inputs ?? {};
     // Checked before run.started records them: the trace could not write them.
@@ -119,11 +124,11 @@ export class Runner {
       if (tooDeep) throw new StepError({ code: 'value-too-deep', message: tooDeepMessage('an input') }, false);
       await this.prepareInputs(given);
       const error = await this.loop();
-      if (error) return this.finish({ type: 'run.failed', error });
-      return this.finish({ type: 'run.completed', outputs: this.outputs() });
+      if (error) return { type: 'run.failed', error };
+      return { type: 'run.completed', outputs: this.outputs() };
     } catch (error) {
-      if (error instanceof CancelledError || this.root.aborted) return this.finish({ type: 'run.cancelled', reason: this.control.reason });
-      return this.finish({ type: 'run.failed', error: toErrorInfo(error) });
+      if (error instanceof CancelledError || this.root.aborted) return { type: 'run.cancelled', reason: this.control.reason };
+      return { type: 'run.failed', error: toErrorInfo(error) };
     }
   }
 
@@ -393,7 +398,7 @@ export class Runner {
     this.options.onEvent?.(stamped);
   }
 
-  private finish(end: { type: 'run.completed'; outputs: Record<string, unknown> } | { type: 'run.failed'; error: ErrorInfo } | { type: 'run.cancelled'; reason: string }): RunResult {
+  private finish(end: RunEnd): RunResult {
     // Stop anything still in flight (nothing should be) before the last event.
     this.root.abort(new CancelledError('the run ended'));
     const totals = { durationMs: this.clock.now() - this.startedAt, usage: { ...this.usage }, costUsd: this.cost };
@@ -410,6 +415,9 @@ export class Runner {
     }
   }
 }
+
+/** How a run ended, before its last event is emitted. */
+type RunEnd = { type: 'run.completed'; outputs: Record<string, unknown> } | { type: 'run.failed'; error: ErrorInfo } | { type: 'run.cancelled'; reason: string };
 
 /** `steps.<id>` before the step has run: one shared value, since CEL values are never changed in place. */
 const PENDING_STEP = celMap([

@@ -163,8 +163,8 @@ export class StepBodies {
         visit: ref.visit,
         index: ref.index,
         ...(ref.parent !== undefined ? { parent: ref.parent } : {}),
-        // The cache's key knows neither the tools offered nor the calls in the messages: a tool loop's turns bypass it.
-        cache: tools ? false : step.cache,
+        // Each turn of a tool loop is keyed on the tools offered and the calls and results so far (cache/key.ts).
+        cache: step.cache,
         mock: runner.mocks.next(step, ref, scope),
         onDelta: (text) => {
           if (!signal.aborted) emit({ type: 'step.delta', ...ref, attempt, text });

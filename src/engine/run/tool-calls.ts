@@ -42,7 +42,7 @@ export async function callStepTool(runner: Runner, ref: StepRef, call: StepToolC
   }
   let opened;
   try {
-    opened = await session.tools();
+    opened = await session.tools(runner.workflow);
   } catch (error) {
     if (error instanceof ToolCallError) throw new StepError({ code: error.code, stepId: stepId, message: `step \`${stepId}\`: ${error.message}` }, false);
     throw new StepError({ code: 'tool-server-config', stepId, message: `step \`${stepId}\`: cannot set up tools: ${error instanceof Error ? error.message : String(error)}` }, false);

@@ -46,9 +46,26 @@ export async function runToolLoop(runner: Runner, step: PromptStep, ref: StepRef
       );
     }
     messages.push({ role: 'assistant', content: response.text, toolCalls: calls });
-    const results = await Promise.all(calls.map((call, index) => answer(runner, step, ref, attempt, turn, index, call, offered, signal, emit)));
+    const results = await withSignalPerCall(signal, calls.length, (signals) => Promise.all(calls.map((call, index) => answer(runner, step, ref, attempt, turn, index, call, offered, signals[index]!, emit))));
     if (signal.aborted) throw signal.reason;
     calls.forEach((call, index) => messages.push({ role: 'tool', toolCallId: call.id, content: results[index] }));
+  }
+}
+
+/**
+ * One signal per call of a turn, all aborted with `signal`: each call's client listens on
+ * its own, so a turn of many calls does not pile listeners onto the step's signal (Node
+ * warns past ten), and the step's signal holds one listener for the whole turn.
+ */
+async function withSignalPerCall<T>(signal: AbortSignal, count: number, run: (signals: AbortSignal[]) => Promise<T>): Promise<T> {
+  const controllers = Array.from({ length: count }, () => new AbortController());
+  const abort = () => controllers.forEach((controller) => controller.abort(signal.reason));
+  if (signal.aborted) abort();
+  else signal.addEventListener('abort', abort, { once: true });
+  try {
+    return await run(controllers.map((controller) => controller.signal));
+  } finally {
+    signal.removeEventListener('abort', abort);
   }
 }
 
@@ -68,7 +85,7 @@ async function offeredTools(runner: Runner, step: PromptStep, signal: AbortSigna
   const servers = [...new Set([...(mcp?.declarations.keys() ?? []), ...(mcp?.references ?? [])])];
   let opened;
   try {
-    opened = await session.tools();
+    opened = await session.tools(runner.workflow);
   } catch (error) {
     if (error instanceof ToolCallError) throw new StepError({ code: error.code, stepId: step.id, message: `step \`${step.id}\`: ${error.message}` }, false);
     throw new StepError({ code: 'tool-server-config', stepId: step.id, message: `step \`${step.id}\`: cannot set up tools: ${error instanceof Error ? error.message : String(error)}` }, false);

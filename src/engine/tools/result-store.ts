@@ -31,9 +31,9 @@ export function fileResultStore(traceFile: string): (callId: string, result: Too
  * or was tampered with (a ref that leaves the trace's folder) leaves that call out, so
  * the runner reports it as not recorded rather than replaying half a result.
  */
-export async function recordedResults(events: readonly { type: string }[], traceFile: string): Promise<Map<string, ToolResult>> {
+export async function recordedResults(events: readonly { type: string }[], traceFile: string | undefined): Promise<Map<string, ToolResult>> {
   const results = new Map<string, ToolResult>();
-  const folder = path.dirname(path.resolve(traceFile));
+  const folder = traceFile === undefined ? undefined : path.dirname(path.resolve(traceFile));
   for (const event of events) {
     if (event.type !== 'tool.completed') continue;
     const { callId, result } = event as ToolCompletedPayload;
@@ -41,7 +41,8 @@ export async function recordedResults(events: readonly { type: string }[], trace
       results.set(callId, { text: result.text, isError: result.isError, ...(result.structuredContent ? { structuredContent: result.structuredContent } : {}) });
       continue;
     }
-    if (result.ref === undefined) continue;
+    // Without a trace folder (an unrecorded run) a cut result cannot be read back: that call runs again.
+    if (result.ref === undefined || folder === undefined) continue;
     const file = path.resolve(folder, result.ref);
     if (path.relative(folder, file).startsWith('..') || path.isAbsolute(path.relative(folder, file))) continue;
     try {

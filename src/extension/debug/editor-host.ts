@@ -12,6 +12,7 @@ import { readWorkflow, workspaceLoader } from '../runs/workflow-source';
 import { stepAsker, Answers } from '../runs/ask';
 import type { WorkflowRunManager } from '../runs/manager';
 import { composeProviders, configuredProviders } from '../runs/providers';
+import { editorToolSession } from '../runs/tool-consent';
 import { WorkflowRunSession } from '../runs/run-session';
 import { LanguageModelProvider } from '../runs/vscode-lm';
 import { settings } from '../settings';
@@ -79,5 +80,7 @@ export function editorDebugHost(context: vscode.ExtensionContext, runs: Workflow
       return defaults;
     },
     ask: (workflow) => stepAsker(workflow, answers),
+    // The editor's session, as for any run: consent asked in a modal, nothing in an untrusted workspace.
+    tools: async (workflow) => editorToolSession(vscode.Uri.file(workflow.file), (line) => log.info(line)),
   };
 }

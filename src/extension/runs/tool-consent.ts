@@ -6,7 +6,6 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Workflow } from '../../engine';
 import { ToolSession } from '../../engine/run/tool-session';
 import { createRunTools, EDITOR_SOURCES, parseWorkflowMcp, type ConsentPort } from '../../engine/tools';
 
@@ -27,11 +26,12 @@ export const askConsent: ConsentPort = async (request, signal) => {
   return answer === ALLOW_ONCE ? 'once' : answer === ALLOW_RUN ? 'run' : 'deny';
 };
 
-export function editorToolSession(file: vscode.Uri, workflow: Workflow, log: (line: string) => void): ToolSession {
+/** The session of a run of `file` (its workspace folder's servers); each workflow of the run, sub-workflows too, gets its own servers. */
+export function editorToolSession(file: vscode.Uri, log: (line: string) => void): ToolSession {
   const folder = vscode.workspace.getWorkspaceFolder(file)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(file.fsPath);
   return new ToolSession({
     trusted: vscode.workspace.isTrusted,
-    open: async () => {
+    open: async (workflow) => {
       const tools = await createRunTools({
         workflow: workflow.mcp ?? parseWorkflowMcp(undefined, workflow.file),
         sources: EDITOR_SOURCES,

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { TraceStore } from '../../engine/trace';
+import { editorToolSession } from '../runs/tool-consent';
 import { evalJobs, parseTests, runEval, type CaseResult, type EvalJob, type EvalSuite, type ExpectationResult } from '../../engine/eval';
 import { RESTRICTED_MESSAGE } from '../runs/manager';
 import { composeProviders, configuredProviders } from '../runs/providers';
@@ -89,6 +90,8 @@ export class TestRunner {
         signal,
         store: traceRoot ? new TraceStore(traceRoot) : undefined,
         onUnrecorded: (error) => this.log.warn(`cannot record a test run in ${traceRoot}: ${error.message}`),
+        // Each case's run gets the editor's tools, as any run there: consent in a modal, nothing in an untrusted workspace.
+        tools: async () => editorToolSession(node.uri, (line) => this.log.info(line)),
         onStart: (job) => {
           const target = itemFor(job);
           if (target && target !== item) run.started(target);

@@ -1,7 +1,7 @@
 // `tool:` steps end to end against the real filesystem MCP server (over stdio, in a
 // temp folder): outputs, failures with the server's words, retries and on_failure,
 // approval (a write never happens without consent), the reducer's tool calls, replay
-// from recorded results, one host per run shared with sub-workflows and closed after.
+// from recorded results, one host per workflow of the run (a sub-workflow has its own), closed after.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,9 +43,9 @@ function sessionFor(workflow: Workflow, options: { allowTools?: string[]; record
   out.session = new ToolSession({
     recorded: options.recorded,
     replayOnly: options.replayOnly,
-    open: async (): Promise<OpenedTools> => {
+    open: async (scoped): Promise<OpenedTools> => {
       out.opened++;
-      const tools = await createRunTools({ workflow: workflow.mcp!, workspaceFolder: folder, env: {}, allowTools: options.allowTools, trusted: options.trusted ?? true });
+      const tools = await createRunTools({ workflow: (scoped.mcp ?? workflow.mcp)!, workspaceFolder: folder, env: {}, allowTools: options.allowTools, trusted: options.trusted ?? true });
       out.hosts.push(tools.host);
       return { host: tools.host, policy: tools.policy };
     },
@@ -115,7 +115,7 @@ describe('tool: steps', () => {
     assert.equal(result.status, 'succeeded');
     assert.ok(pids.length > 0);
     for (const pid of pids) assert.equal(alive(pid), false);
-    await assert.rejects(tools.session.tools(), /closed/);
+    await assert.rejects(tools.session.tools(workflow), /closed/);
   });
 
   test('a workflow that calls no tool starts no server', async () => {
@@ -236,7 +236,7 @@ describe('tool: steps', () => {
     assert.equal(empty.opened, 0);
   });
 
-  test('sub-workflows share the run host: one server for parent and child', async () => {
+  test('a sub-workflow gets its own host from its own `mcp:` (one per workflow file), and both are closed after the run', async () => {
     const child = load(`
       name: child
       ${indent(mcp())}
@@ -260,8 +260,9 @@ describe('tool: steps', () => {
     const tools = sessionFor(parent);
     const { result, events } = await run(parent, noModel, { tools: tools.session, loadWorkflow: () => Promise.resolve(child) });
     assert.equal(result.status, 'succeeded', JSON.stringify(result.error));
-    assert.equal(tools.opened, 1);
+    assert.equal(tools.opened, 2);
     assert.deepEqual(ofType(events, 'tool.completed').map((e) => e.stepId), ['list', 'sub/read']);
+    for (const host of tools.hosts) if (host instanceof McpToolHost) assert.deepEqual(host.processIds.filter(alive), []);
   });
 
   test('an untrusted workspace starts no server at all', async () => {
