@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import * as path from 'node:path';
 import { CacheStore, cachingResolver, type CachePolicy } from '../engine/cache';
 import { recordedRun } from '../engine/trace';
-import type { DebugHost } from '../debug/host';
+import { foldedRecording, type DebugHost } from '../debug/host';
 import { WorkflowDebugSession } from '../debug/session';
 import { parseArgs } from './args';
 import { callLogResolver } from './call-log';
@@ -61,12 +61,12 @@ export function cliDebugHost(io: Io, traces: unknown): DebugHost {
       });
     },
     record: (workflow, text, launch) =>
-      recordedRun(workflow, {
+      foldedRecording(workflow, recordedRun(workflow, {
         store: launch.trace === false ? undefined : store,
         workflowText: text,
         secrets: secretsOf(io.env),
         onError: (error) => warn(`the trace stopped recording (${describeFsError(error)}); the run goes on unrecorded`),
         onUnrecorded: (error) => warn(`cannot record this run in ${displayPath(store.runsDir, io)} (${describeFsError(error)}); it runs unrecorded`),
-      }),
+      })),
   };
 }
