@@ -138,7 +138,7 @@ describe('debugging', function () {
     lenses = await lensesWhen((t) => t.includes('$(debug-stackframe) paused in debugger before this step') && t.some((x) => x.startsWith('✓ succeeded')), 'the lenses to follow the step');
     assert.equal(lenses.find((l) => l.command?.title.startsWith('$(debug-stackframe)'))?.range.start.line, lineOf('polish'));
     await until(() => vscode.window.activeTextEditor?.selection.active.line === lineOf('polish'), 'the editor to show the new stop');
-    await screenshot('debug-step-through-lens', '.debug-top-stack-frame-line');
+    await screenshot('debug-step-through-lens', ['.debug-top-stack-frame-line', '.codelens-decoration:has-text("paused in debugger")']);
 
     // Resume (the lens, the run panel, the title bar) continues the debug run to its end.
     const ended = waitForEvent(vscode.debug.onDidTerminateDebugSession, (s) => s.id === session.id, 'the debug session to end');
