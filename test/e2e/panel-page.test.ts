@@ -196,7 +196,7 @@ describe('the run panel in a browser', () => {
     debug.resume(stopOf('draft').lane.id, 'next');
     await heldAt('fan');
     await forward();
-    await frame.locator('li.step.debug-held[data-step-id="fan"]').waitFor();
+    await frame.locator('li.step.debug-held[data-step-id="fan"][aria-selected="true"]').waitFor();
     await frame.locator('li.step[data-step-id="draft"][data-status="succeeded"]:not(.debug-held)').waitFor();
     await frame.locator('#graph g.node.debug-held[data-step-id="fan"]').waitFor();
     assert.equal(await frame.locator('#graph g.node[data-step-id="draft"].debug-held').count(), 0);
@@ -205,7 +205,8 @@ describe('the run panel in a browser', () => {
     debug.resume(stopOf('fan').lane.id, 'in');
     await heldAt('left');
     await forward();
-    await frame.locator('li.step.debug-held[data-step-id="left"][data-held="step"]').waitFor();
+    await frame.locator('li.step.debug-held[data-step-id="left"][data-held="step"][aria-selected="true"]').waitFor();
+    await frame.locator('.detail-header .debug-held-fact').filter({ hasText: 'paused in debugger before this step' }).waitFor();
     await frame.locator('#graph g.node.debug-held[data-step-id="left"]').waitFor();
     await frame.locator('li.step[data-step-id="fan"]:not(.debug-held)').waitFor();
 
