@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { Breakpoint, ContinuedEvent, DebugSession, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { formatProblem, hasErrors, type RunControl } from '../engine';
+import { formatProblem, hasErrors, RunControl } from '../engine';
 import { evaluate } from '../engine/expressions';
 import type { RunState } from '../engine/state/run-state';
 import { succeededResults } from '../engine/state/selectors';
@@ -147,7 +147,8 @@ export class WorkflowDebugSession extends DebugSession {
       return;
     }
     const recording = this.host.record(workflow, text, launch);
-    const control = new DebuggerRunControl(this.debugger, (laneId) => this.continuedElsewhere(laneId));
+    // Without debugging (Ctrl+F5) nothing holds the run: the panel's controls act on its own gate.
+    const control = launch.noDebug ? new RunControl() : new DebuggerRunControl(this.debugger, (laneId) => this.continuedElsewhere(laneId));
     const onEvent = (event: RunEvent) => {
       this.debugger.onEvent(event);
       if (event.type === 'step.failed') this.sendEvent(new OutputEvent(`step \`${event.stepId}\` failed: ${event.error.message}\n`, 'stderr'));
@@ -270,8 +271,11 @@ export class WorkflowDebugSession extends DebugSession {
 
   /** The panel or a lens let lanes go: the client's toolbar and call stack must follow. */
   private continuedElsewhere(laneId: number | undefined): void {
-    this.frames.reset();
-    this.variables.reset();
+    // As Continue does; a single lane's step keeps the frames of the lanes still stopped, as Step Over does.
+    if (laneId === undefined) {
+      this.frames.reset();
+      this.variables.reset();
+    }
     this.sendEvent(new ContinuedEvent(laneId ?? this.debugger.lanes.main.id, laneId === undefined));
   }
 
