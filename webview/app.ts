@@ -199,8 +199,10 @@ export class PanelApp {
         }
         return;
       }
-      if (e.type === 'run.paused' && e.nextStepId !== undefined && model.steps[e.nextStepId]) {
-        this.ui.selectedStepId = e.nextStepId;
+      // Where the run waits — the gate or the debugger — is what a person watching wants to read.
+      const waitsAt = e.type === 'run.paused' ? e.nextStepId : e.type === 'step.held' ? e.stepId : undefined;
+      if (waitsAt !== undefined && Object.hasOwn(model.steps, waitsAt)) {
+        this.ui.selectedStepId = waitsAt;
         this.saveUiState();
         return;
       }

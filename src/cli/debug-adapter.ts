@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { CacheStore, cachingResolver, type CachePolicy } from '../engine/cache';
 import { recordedRun } from '../engine/trace';
 import { allowToolsProblem, headlessToolSession } from '../engine/run/headless-tools';
-import type { DebugHost } from '../debug/host';
+import { foldedRecording, type DebugHost } from '../debug/host';
 import { WorkflowDebugSession } from '../debug/session';
 import { parseArgs } from './args';
 import { callLogResolver } from './call-log';
@@ -65,13 +65,13 @@ export function cliDebugHost(io: Io, traces: unknown, allowTools: readonly strin
       });
     },
     record: (workflow, text, launch) =>
-      recordedRun(workflow, {
+      foldedRecording(workflow, recordedRun(workflow, {
         store: launch.trace === false ? undefined : store,
         workflowText: text,
         secrets: secretsOf(io.env),
         onError: (error) => warn(`the trace stopped recording (${describeFsError(error)}); the run goes on unrecorded`),
         onUnrecorded: (error) => warn(`cannot record this run in ${displayPath(store.runsDir, io)} (${describeFsError(error)}); it runs unrecorded`),
-      }),
+      })),
     // Nobody can be asked over DAP: the flag and the launch's `allowTools` are the consent. A bad pattern fails the launch with the flag's message.
     tools: (_workflow, launch, traceFile) => {
       const launched = Array.isArray(launch.allowTools) ? launch.allowTools.filter((p): p is string => typeof p === 'string') : [];

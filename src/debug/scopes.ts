@@ -1,11 +1,11 @@
 /**
  * The Variables view at a frame: the execution itself (status, attempts, item, the
- * rendered request, the reply, usage, cost, the error), the inputs, every step as
+ * rendered request, the reply, usage, cost, its tool calls, the error), the inputs, every step as
  * `steps.<id>` gives it (a step's `output` can be set), and the run's totals.
  */
 import { fromCel, setEntry } from '../engine/expressions';
 import type { InspectionPoint } from '../engine/run';
-import type { AttemptState, RunState } from '../engine/state/run-state';
+import type { AttemptState, RunState, ToolCallState } from '../engine/state/run-state';
 import { executionAt, stepOf } from '../engine/state/selectors';
 import type { ModelCallRecord } from '../engine/types';
 import type { Execution } from './lanes';
@@ -71,9 +71,21 @@ function executionView(point: InspectionPoint, state: RunState, stop: Stop | und
     put('latencyMs', record.latencyMs);
     put('cache', record.cache);
   }
+  if (execution?.tools && execution.tools.length > 0) put('tool calls', execution.tools.map(toolCallView));
   put('error', stop?.error ?? execution?.error);
   if (execution && execution.retries.length > 0) put('retries', execution.retries);
   return { ...view };
+}
+
+/** A tool call as Variables shows it: what was asked, of which server, and what came back (the server's text is data). */
+function toolCallView(call: ToolCallState): Record<string, unknown> {
+  const view: Record<string, unknown> = { tool: `${call.server}.${call.tool}`, status: call.status, attempt: call.attempt };
+  if (call.turn !== undefined) view.turn = call.turn;
+  if (call.arguments) view.arguments = call.arguments.value;
+  if (call.result) view.result = call.result.structuredContent ?? call.result.text;
+  if (call.error) view.error = call.error;
+  if (call.latencyMs !== undefined) view.latencyMs = call.latencyMs;
+  return view;
 }
 
 /** A CEL value as data to show; what JSON cannot hold (Infinity, NaN) shows as its text. */

@@ -6,19 +6,19 @@
  * business; this class answers requests and turns stops into events.
  */
 import * as path from 'node:path';
-import { Breakpoint, DebugSession, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
+import { Breakpoint, ContinuedEvent, DebugSession, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { formatProblem, hasErrors, RunControl } from '../engine';
 import { evaluate } from '../engine/expressions';
-import { RunStateBuilder } from '../engine/state/reduce';
-import { initialRunState } from '../engine/state/run-state';
-import { stepInfosOf, succeededResults } from '../engine/state/selectors';
+import type { RunState } from '../engine/state/run-state';
+import { succeededResults } from '../engine/state/selectors';
 import type { ErrorInfo, RunEvent, RunResult, Workflow } from '../engine/types';
 import { placeBreakpoints } from './breakpoints';
 import { completionsAt } from './completions';
 import { expressionAt } from './expressions';
 import type { DebugHost, LaunchArguments } from './host';
 import type { Execution } from './lanes';
+import { DebuggerRunControl } from './run-control';
 import { frameScopes, plain } from './scopes';
 import { preview, VariableStore } from './variables';
 import { EXCEPTION_FILTERS, WorkflowDebugger, type Stop } from './workflow-debugger';
@@ -32,7 +32,8 @@ interface FrameRef {
 
 interface ActiveRun {
   control: RunControl;
-  builder: RunStateBuilder;
+  /** The face's one run state of this run (see {@link HostedRun}). */
+  state: () => RunState;
   done: Promise<RunResult>;
   trace?: string;
 }
@@ -135,7 +136,7 @@ export class WorkflowDebugSession extends DebugSession {
     }
   }
 
-  private async startRun(workflow: Workflow, text: string, from: { startAt?: string; seed?: ActiveRun['builder']['state'] }): Promise<void> {
+  private async startRun(workflow: Workflow, text: string, from: { startAt?: string; seed?: RunState }): Promise<void> {
     const launch = this.launch!;
     let providers;
     try {
@@ -154,14 +155,13 @@ export class WorkflowDebugSession extends DebugSession {
       this.sendEvent(new TerminatedEvent());
       return;
     }
-    const control = new RunControl();
-    const builder = new RunStateBuilder(initialRunState(workflow, stepInfosOf(workflow)));
+    // Without debugging (Ctrl+F5) nothing holds the run: the panel's controls act on its own gate.
+    const control = launch.noDebug ? new RunControl() : new DebuggerRunControl(this.debugger, (laneId) => this.continuedElsewhere(laneId));
     const onEvent = (event: RunEvent) => {
-      builder.apply(event);
       this.debugger.onEvent(event);
       if (event.type === 'step.failed') this.sendEvent(new OutputEvent(`step \`${event.stepId}\` failed: ${event.error.message}\n`, 'stderr'));
     };
-    const done = recording.run({
+    const hosted = recording.start({
       inputs: launch.inputs ?? {},
       providers,
       loadWorkflow: this.host.loadWorkflow,
@@ -173,9 +173,9 @@ export class WorkflowDebugSession extends DebugSession {
       ...(launch.noDebug ? {} : { inspector: this.debugger }),
       ...(from.startAt ? { startAt: from.startAt, seed: from.seed ? succeededResults(from.seed) : undefined } : {}),
     });
-    const run: ActiveRun = { control, builder, done, trace: recording.trace };
+    const run: ActiveRun = { control, state: hosted.state, done: hosted.result, trace: recording.trace };
     this.run = run;
-    const result = await done;
+    const result = await run.done;
     if (this.run !== run) return;
     this.sendEvent(new OutputEvent(`${summary(result)}${run.trace ? `\ntrace: ${run.trace}` : ''}\n`, result.status === 'succeeded' ? 'console' : 'stderr'));
     this.debugger.reset();
@@ -212,7 +212,7 @@ export class WorkflowDebugSession extends DebugSession {
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const frame = this.frames.get(args.frameId);
-    const state = this.run?.builder.state;
+    const state = this.run?.state();
     response.body = { scopes: frame && state ? frameScopes(frame, state, this.run?.trace).map((s) => new Scope(s.name, this.variables.scope(s.container), s.expensive)) : [] };
     this.sendResponse(response);
   }
@@ -278,6 +278,16 @@ export class WorkflowDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
+  /** The panel or a lens let lanes go: the client's toolbar and call stack must follow. */
+  private continuedElsewhere(laneId: number | undefined): void {
+    // As Continue does; a single lane's step keeps the frames of the lanes still stopped, as Step Over does.
+    if (laneId === undefined) {
+      this.frames.reset();
+      this.variables.reset();
+    }
+    this.sendEvent(new ContinuedEvent(laneId ?? this.debugger.lanes.main.id, laneId === undefined));
+  }
+
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
     this.debugger.resume(args.threadId, 'next');
     this.sendResponse(response);
@@ -317,7 +327,7 @@ export class WorkflowDebugSession extends DebugSession {
     if (!checked.workflow.stepsById.has(top.id) || checked.workflow.stepsById.get(top.id)!.parentId !== undefined) {
       return this.sendErrorResponse(response, { id: 8, format: `step \`${top.id}\` is no longer a top-level step of ${path.basename(this.workflow.file)}`, showUser: true });
     }
-    const seed = run.builder.state;
+    const seed = run.state();
     this.run = undefined;
     run.control.cancel(`restarted at step \`${top.id}\``);
     this.debugger.reset();

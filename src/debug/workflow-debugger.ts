@@ -8,12 +8,13 @@ import * as path from 'node:path';
 import { evaluateCondition, renderText } from '../engine/expressions';
 import type { InspectionPoint, Inspector } from '../engine/run';
 import { refKey } from '../engine/state/run-state';
-import type { ErrorInfo, ModelRequestRecord, RunEvent } from '../engine/types';
+import type { ErrorInfo, HoldPoint, ModelRequestRecord, RunEvent } from '../engine/types';
 import { hitMatches, type PlacedBreakpoint } from './breakpoints';
 import { expressionAt, templateAt } from './expressions';
 import { isWithin, Lanes, type Execution, type Lane } from './lanes';
 
-export type HookKind = 'step' | 'call' | 'failed' | 'retry' | 'check';
+/** Where the debugger can stop: the runner's hold points. */
+export type HookKind = HoldPoint;
 export type StepMode = 'next' | 'in' | 'out';
 
 /** The exception-style breakpoints a person can turn on. */

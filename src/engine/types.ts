@@ -457,6 +457,9 @@ export interface ModelCallRecord extends ModelRequestRecord {
 }
 
 /** Identifies one execution of a step: which visit, and which item of a `for_each`. */
+/** Where an inspector can hold an execution: before the step, before its model call, after it failed, after a failed attempt (before the retry), after a failed check. */
+export type HoldPoint = 'step' | 'call' | 'failed' | 'retry' | 'check';
+
 export interface StepRef {
   stepId: string;
   /** 1-based count of times the run has entered this step. */
@@ -533,6 +536,9 @@ export type RunEvent =
       })
   | (EventBase & StepRef & { type: 'step.skipped'; reason: string })
   | (EventBase & ToolEvent)
+  /** An inspector (the debugger) holds this execution: the run waits there until `step.released`. */
+  | (EventBase & StepRef & { type: 'step.held'; at: HoldPoint })
+  | (EventBase & StepRef & { type: 'step.released' })
   | (EventBase & { type: 'run.paused'; nextStepId?: string })
   | (EventBase & { type: 'run.resumed' })
   | (EventBase & { type: 'run.completed'; outputs: Record<string, unknown>; durationMs: number; usage: Usage; costUsd?: number })

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { WorkflowDebugger } from '../../src/debug/workflow-debugger';
 import type { RunEvent } from '../../src/engine';
 import { MockProvider } from '../../src/engine/providers/mock';
 import { notification, type CommandMessage, type RequestMessage, type RunHeader, type WebviewToHost } from '../../src/shared/protocol';
@@ -149,6 +150,73 @@ describe('the run panel in a browser', () => {
     assert.deepEqual(req.params, { runId, action: 'step' });
     await panel.post({ type: 'response', id: req.id, method: 'run/control', ok: true, result: { accepted: true } });
     await frame.locator('#btn-step:not([disabled])').waitFor();
+  });
+
+  test('highlights the step the debugger holds in the list and the graph; stepping moves it, continuing clears it', async () => {
+    // The real debugger holds a real run; the page gets the run's events as the host forwards them.
+    const seen: RunEvent[] = [];
+    const waiters: { match: (e: RunEvent) => boolean; resolve: () => void }[] = [];
+    const heldAt = (stepId: string) =>
+      new Promise<void>((resolve) => {
+        const match = (e: RunEvent) => e.type === 'step.held' && e.stepId === stepId;
+        if (seen.some(match)) resolve();
+        else waiters.push({ match, resolve });
+      });
+    const debug = new WorkflowDebugger({ stopped: () => undefined, threadStarted: () => undefined, threadExited: () => undefined, output: () => undefined });
+    debug.stopAtFirstStep('entry');
+    const running = run(workflow, new MockProvider(), {
+      inspector: debug,
+      onEvent: (e) => {
+        seen.push(e);
+        debug.onEvent(e);
+        for (const w of waiters.filter((x) => x.match(e))) w.resolve();
+      },
+    });
+    let posted = 0;
+    const forward = async () => {
+      const batch = seen.slice(posted);
+      posted = seen.length;
+      await panel.post(notification('run/events', { runId: seen[0].runId, events: batch }));
+    };
+    const { frame } = panel;
+    const stopOf = (stepId: string) => debug.stops().find((s) => s.point.ref.stepId === stepId)!;
+
+    await heldAt('draft');
+    posted = seen.length;
+    await panel.post(notification('run/show', { header: header(seen[0].runId), outline: outlineOf(workflow), events: seen.slice(0, posted) }));
+    await frame.locator('li.step.debug-held[data-step-id="draft"][data-held="step"]').filter({ hasText: 'paused in debugger before this step' }).waitFor();
+    await frame.locator('#graph g.node.debug-held[data-step-id="draft"]').waitFor();
+    await frame.locator('#run-status').filter({ hasText: 'paused in debugger' }).waitFor();
+    // The panel's controls act on a held run: Resume and Next step are offered.
+    await frame.locator('#btn-resume').waitFor();
+    assert.equal(await frame.locator('.debug-held').count(), 2, 'one row and one node');
+    await panel.page.screenshot({ path: path.join(SCREENSHOTS, 'panel-page-debug-held-dark.png') });
+
+    // Step over: the highlight moves to the next step.
+    debug.resume(stopOf('draft').lane.id, 'next');
+    await heldAt('fan');
+    await forward();
+    await frame.locator('li.step.debug-held[data-step-id="fan"][aria-selected="true"]').waitFor();
+    await frame.locator('li.step[data-step-id="draft"][data-status="succeeded"]:not(.debug-held)').waitFor();
+    await frame.locator('#graph g.node.debug-held[data-step-id="fan"]').waitFor();
+    assert.equal(await frame.locator('#graph g.node[data-step-id="draft"].debug-held').count(), 0);
+
+    // Step into the parallel: the branch that stops is highlighted, in the list and as its node in the graph.
+    debug.resume(stopOf('fan').lane.id, 'in');
+    await heldAt('left');
+    await forward();
+    await frame.locator('li.step.debug-held[data-step-id="left"][data-held="step"][aria-selected="true"]').waitFor();
+    await frame.locator('.detail-header .debug-held-fact').filter({ hasText: 'paused in debugger before this step' }).waitFor();
+    await frame.locator('#graph g.node.debug-held[data-step-id="left"]').waitFor();
+    await frame.locator('li.step[data-step-id="fan"]:not(.debug-held)').waitFor();
+
+    // Continue: the run goes to its end and nothing is highlighted any more.
+    debug.resumeAll();
+    await running;
+    await forward();
+    await frame.locator('#run-view[data-status="succeeded"]').waitFor();
+    assert.equal(await frame.locator('.debug-held').count(), 0);
+    assert.equal((await frame.locator('#run-status').textContent())?.trim(), 'succeeded');
   });
 
   test('keyboard: arrows move through the steps, Enter asks the host to reveal the step', async () => {

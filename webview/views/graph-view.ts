@@ -5,9 +5,12 @@
  * the host reveals its line in the editor.
  */
 import { html, nothing, svg, type TemplateResult } from 'lit';
+import type { HeldExecution } from '../../src/engine/state/run-state';
+import { holdAt } from '../../src/engine/state/selectors';
 import { displayStatus, type RunViewModel, type StepStatus } from '../../src/shared/run-view-model';
 import type { GraphLayout, LaidOutEdge, LaidOutNode } from '../graph-layout';
 import { stepStatusLabel } from './common';
+import { heldLabel } from './held';
 
 export interface GraphViewOptions {
   selectedStepId?: string;
@@ -49,7 +52,7 @@ function edgeView(edge: LaidOutEdge): TemplateResult {
   </g>`;
 }
 
-function nodeView(node: LaidOutNode, status: StepStatus, selected: boolean, options: GraphViewOptions): TemplateResult {
+function nodeView(node: LaidOutNode, status: StepStatus, held: HeldExecution | undefined, selected: boolean, options: GraphViewOptions): TemplateResult {
   if (node.join) {
     return svg`<circle class="join status-${status}" cx=${node.x} cy=${node.y} r=${node.width / 2}></circle>`;
   }
@@ -58,12 +61,13 @@ function nodeView(node: LaidOutNode, status: StepStatus, selected: boolean, opti
   const active = status === 'running' || status === 'retrying';
   const select = () => options.onSelect(node.id);
   return svg`<g
-    class="node status-${status} ${active ? 'active' : ''} ${selected ? 'selected' : ''} kind-${node.kind}"
+    class="node status-${status} ${active ? 'active' : ''} ${selected ? 'selected' : ''} ${held ? 'debug-held' : ''} kind-${node.kind}"
     data-step-id=${node.id}
     data-status=${status}
+    data-held=${held ? held.at : nothing}
     role="button"
     tabindex="0"
-    aria-label=${`${node.label}: ${stepStatusLabel(status)}`}
+    aria-label=${`${node.label}: ${stepStatusLabel(status)}${held ? `, ${heldLabel(held)}` : ''}`}
     aria-pressed=${selected ? 'true' : 'false'}
     @click=${select}
     @keydown=${(e: KeyboardEvent) => {
@@ -106,6 +110,6 @@ export function graphView(layout: GraphLayout, model: RunViewModel, options: Gra
       </g>`,
     )}
     ${layout.edges.map(edgeView)}
-    ${layout.nodes.map((n) => nodeView(n, statusOf(n.id), !n.join && n.id === options.selectedStepId, options))}
+    ${layout.nodes.map((n) => nodeView(n, statusOf(n.id), n.join ? undefined : holdAt(model, n.id, true), !n.join && n.id === options.selectedStepId, options))}
   </svg>`;
 }

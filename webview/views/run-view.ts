@@ -5,6 +5,8 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
+import type { HeldExecution } from '../../src/engine/state/run-state';
+import { holdAt } from '../../src/engine/state/selectors';
 import type { ErrorInfo } from '../../src/engine/types';
 import { formatCost, formatDuration, formatTokens } from '../../src/shared/format';
 import type { DetailTab, RunHeader } from '../../src/shared/protocol';
@@ -27,6 +29,7 @@ import {
 } from '../../src/shared/run-view-model';
 import type { GraphLayout } from '../graph-layout';
 import { copyButton, runStatusIcon, statusIcon, stepStatusLabel } from './common';
+import { heldLabel, heldMarker } from './held';
 import { graphView } from './graph-view';
 import { jsonTree } from './json-tree';
 
@@ -100,7 +103,7 @@ function toolbar(p: RunViewProps, a: RunViewActions): TemplateResult {
     <div class="title">
       ${runStatusIcon(model.status)}
       <h1>${model.workflow.name || 'Run'}</h1>
-      <vscode-badge id="run-status" class="run-badge run-status-${model.status}" aria-label="Run status">${model.status}</vscode-badge>
+      <vscode-badge id="run-status" class="run-badge run-status-${model.status}" aria-label="Run status">${model.held ? 'paused in debugger' : model.status}</vscode-badge>
       <span class="run-id" title="Run id">${model.runId ?? ''}${header.mode && header.mode !== 'run' ? html` · ${header.mode}` : nothing}</span>
     </div>
     <div class="totals" aria-label="Run totals">
@@ -175,12 +178,13 @@ function stepMeta(step: StepViewModel, now: number): string {
   return parts.join(' · ');
 }
 
-function stepRow(step: StepViewModel, status: StepStatus, selected: boolean, focusable: boolean, now: number, a: RunViewActions): TemplateResult {
+function stepRow(step: StepViewModel, status: StepStatus, held: HeldExecution | undefined, selected: boolean, focusable: boolean, now: number, a: RunViewActions): TemplateResult {
   return html`<li
-    class="step status-${status} ${selected ? 'selected' : ''} ${step.inWorkflow ? '' : 'orphan'}"
+    class="step status-${status} ${selected ? 'selected' : ''} ${step.inWorkflow ? '' : 'orphan'} ${held ? 'debug-held' : ''}"
     id=${`step-${step.id}`}
     data-step-id=${step.id}
     data-status=${status}
+    data-held=${held ? held.at : nothing}
     role="option"
     aria-selected=${selected ? 'true' : 'false'}
     tabindex=${focusable ? '0' : '-1'}
@@ -202,6 +206,7 @@ function stepRow(step: StepViewModel, status: StepStatus, selected: boolean, foc
     ${statusIcon(status)}
     <span class="step-name">${step.name ?? step.id}</span>
     ${step.name && step.name !== step.id ? html`<span class="step-id">${step.id}</span>` : nothing}
+    ${held ? heldMarker(held) : nothing}
     <span class="step-meta">${stepMeta(step, now)}</span>
   </li>`;
 }
@@ -221,7 +226,8 @@ function stepList(p: RunViewProps, a: RunViewActions): TemplateResult {
         const focusable = selected || (!anySelected && index === 0);
         const status = displayStatus(model, step);
         const ticking = status === 'running' || status === 'retrying';
-        return guard([step, status, selected, focusable, ticking ? p.now : 0], () => stepRow(step, status, selected, focusable, p.now, a));
+        const held = holdAt(model, id);
+        return guard([step, status, held, selected, focusable, ticking ? p.now : 0], () => stepRow(step, status, held, selected, focusable, p.now, a));
       },
     )}
   </ol>`;
@@ -237,6 +243,10 @@ function detail(p: RunViewProps, a: RunViewActions): TemplateResult {
       <div class="detail-facts">
         <span>${step.kind ?? ''}${step.forEach ? ' · for each' : ''}</span>
         <span>${stepStatusLabel(displayStatus(p.model, step))}</span>
+        ${(() => {
+          const held = holdAt(p.model, step.id);
+          return held ? html`<span class="debug-held-fact">${heldLabel(held)}</span>` : nothing;
+        })()}
         ${execution ? html`<span>${(() => {
           const ms = elapsedMs(execution, p.now);
           return ms === undefined ? '' : formatDuration(ms);
@@ -285,7 +295,7 @@ function detail(p: RunViewProps, a: RunViewActions): TemplateResult {
     </div>
     <div id="tab-panel" class="tab-panel" role="tabpanel" aria-labelledby=${`tab-${p.tab}`}>
       ${!execution
-        ? html`<div class="muted">${p.model.pausedBefore === step.id ? 'The run is paused before this step.' : 'This step has not run.'}</div>`
+        ? html`<div class="muted">${holdAt(p.model, step.id) ? 'The debugger holds the run before this step.' : p.model.pausedBefore === step.id ? 'The run is paused before this step.' : 'This step has not run.'}</div>`
         : p.tab === 'output'
           ? outputTab(step, execution, p, a)
           : p.tab === 'prompt'

@@ -17,7 +17,7 @@ import { decideNext, type StepOutcome } from '../next';
 import { stepInfosOf, stepResults } from '../state/selectors';
 import { RunStateBuilder } from '../state/reduce';
 import { initialRunState } from '../state/run-state';
-import { TRACE_SCHEMA_VERSION, type ErrorInfo, type RunEvent, type RunResult, type Step, type StepRef, type StepResult, type Usage, type Workflow } from '../types';
+import { TRACE_SCHEMA_VERSION, type ErrorInfo, type HoldPoint, type RunEvent, type RunResult, type Step, type StepRef, type StepResult, type Usage, type Workflow } from '../types';
 import { CancelScope, raceAbort } from './cancel-scope';
 import { decideRetry, stopsAfter, visitLimit } from './decide';
 import { isRetryable, partialOf, retryAfterOf, StepError, toErrorInfo } from './errors';
@@ -196,11 +196,11 @@ export class Runner {
   }
 
   private async executeInspected(inspector: Inspector, step: Step, ref: StepRef, frame: Frame, visit: number): Promise<Outcome> {
-    if (inspector.beforeStep) await this.inspect(frame.scope, () => inspector.beforeStep!(this.point(step, ref, frame.vars)));
+    if (inspector.beforeStep) await this.inspect(frame.scope, ref, 'step', () => inspector.beforeStep!(this.point(step, ref, frame.vars)));
     const outcome = await this.executeBody(step, ref, frame, visit);
     if (outcome.status === 'failed' && inspector.onStepFailed && !frame.scope.aborted) {
       const error = outcome.error;
-      await this.inspect(frame.scope, () => inspector.onStepFailed!({ ...this.point(step, ref, frame.vars), error }));
+      await this.inspect(frame.scope, ref, 'failed', () => inspector.onStepFailed!({ ...this.point(step, ref, frame.vars), error }));
     }
     return outcome;
   }
@@ -257,14 +257,14 @@ export class Runner {
         const inspector = this.options.inspector;
         if (inspector?.onCheckFailed && execution && failure.info.code === 'check') {
           const output = execution.output;
-          await this.inspect(frame.scope, () => inspector.onCheckFailed!({ ...this.point(step, ref, frame.vars), attempt, output, error: failure.info }));
+          await this.inspect(frame.scope, ref, 'check', () => inspector.onCheckFailed!({ ...this.point(step, ref, frame.vars), attempt, output, error: failure.info }));
         }
         const decision = decideRetry(step, attempt, failure);
         if (decision.type === 'retry') {
           this.emit({ type: 'step.retrying', ...ref, attempt, error: failure.info, delayMs: decision.delayMs, call: failure.call, partialOutput: failure.partialOutput });
           if (inspector?.onRetry) {
             const { delayMs } = decision;
-            await this.inspect(frame.scope, () => inspector.onRetry!({ ...this.point(step, ref, frame.vars), attempt, error: failure.info, delayMs }));
+            await this.inspect(frame.scope, ref, 'retry', () => inspector.onRetry!({ ...this.point(step, ref, frame.vars), attempt, error: failure.info, delayMs }));
           }
           await this.clock.sleep(decision.delayMs, frame.scope.signal).catch(() => undefined);
           continue;
@@ -305,15 +305,29 @@ export class Runner {
   }
 
   /** Awaits a hook; a cancelled run stops waiting at once and goes on as cancelled. */
-  async inspect(scope: CancelScope, hook: () => Promise<void> | void): Promise<void> {
+  async inspect(scope: CancelScope, ref: StepRef, at: HoldPoint, hook: () => Promise<void> | void): Promise<void> {
     this.throwIfCancelled(scope);
     const waiting = hook();
     if (waiting) {
-      await raceAbort(Promise.resolve(waiting), scope.signal).catch((error: unknown) => {
+      await this.held(ref, at, waiting, scope.signal).catch((error: unknown) => {
         if (!scope.aborted) throw error;
       });
     }
     this.throwIfCancelled(scope);
+  }
+
+  /**
+   * Waits while an inspector holds an execution. The hold is in the events, so every
+   * face (the run panel, the lenses, the trace) shows where a debugger stopped the run
+   * from the one run state, and a step's duration that includes a hold says why.
+   */
+  async held(ref: StepRef, at: HoldPoint, waiting: Promise<void>, signal: AbortSignal): Promise<void> {
+    this.emit({ type: 'step.held', ...ref, at });
+    try {
+      await raceAbort(waiting, signal);
+    } finally {
+      this.emit({ type: 'step.released', ...ref });
+    }
   }
 
   // ─── Results and events ────────────────────────────────────────────────────

@@ -9,7 +9,7 @@ import { validateReply } from '../providers/structured';
 import { refKey } from '../state/run-state';
 import type { FunctionToolDefinition } from '../tools/function-tools';
 import type { ChatMessage, InputStep, ModelCallRecord, Usage, ModelRequestRecord, ParallelStep, PromptStep, Provider, Step, StepRef, ToolStep, Workflow, WorkflowStep } from '../types';
-import { raceAbort, type CancelScope } from './cancel-scope';
+import type { CancelScope } from './cancel-scope';
 import { partialOf, isRetryable, retryAfterOf, StepError, toErrorInfo } from './errors';
 import { childOptions } from './options';
 import { prepareRequest } from './request';
@@ -121,7 +121,7 @@ export class StepBodies {
         const index = next++;
         const item = itemFrame(index);
         const inspector = runner.options.inspector;
-        if (inspector?.beforeStep) await runner.inspect(item.scope, () => inspector.beforeStep!(runner.point(step, { ...ref, index }, item.vars)));
+        if (inspector?.beforeStep) await runner.inspect(item.scope, { ...ref, index }, 'step', () => inspector.beforeStep!(runner.point(step, { ...ref, index }, item.vars)));
         const outcome = await runner.attempts(step, { ...ref, index }, item);
         if (outcome.status === 'failed') failures.push({ index, error: outcome.error });
         else outputs[index] = outcome.output;
@@ -146,7 +146,8 @@ export class StepBodies {
     const inspector = runner.options.inspector;
     if (inspector?.beforeModelCall) {
       const point = { ...runner.point(step, ref, {}), scope, attempt, request };
-      await raceAbort(Promise.resolve(inspector.beforeModelCall(point)), signal);
+      const waiting = inspector.beforeModelCall(point);
+      if (waiting) await runner.held(ref, 'call', waiting, signal);
     }
     const call: ModelCallRecord = { provider: provider.id, model, params, messages, outputSchema: step.outputSchema, latencyMs: 0 };
     const complete = (sent: ChatMessage[], tools?: FunctionToolDefinition[]) =>

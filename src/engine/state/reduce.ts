@@ -10,7 +10,7 @@
  * 10,000-step run does not copy its step table once per event.
  */
 import type { ModelCallRecord, RunEvent, Usage } from '../types';
-import { isActive, isRunEnded, ZERO_USAGE, type AttemptState, type ExecutionState, type ItemState, type RunState, type StepState } from './run-state';
+import { isActive, isRunEnded, refKey, ZERO_USAGE, type AttemptState, type ExecutionState, type ItemState, type RunState, type StepState } from './run-state';
 import { foldToolCall, settleToolCalls } from './tool-calls';
 
 /** Folds one event. Prefer {@link reduceEvents} for a batch: it copies each changed step once. */
@@ -118,12 +118,31 @@ class Draft {
         return;
       case 'run.resumed':
         delete s.pausedBefore;
-        s.status = 'running';
+        s.status = s.held ? 'paused' : 'running';
         return;
+      case 'step.held': {
+        const { type: _type, runId: _runId, seq: _seq, time, ...ref } = event;
+        const key = refKey(ref);
+        this.step(ref.stepId);
+        s.held = [...(s.held ?? []).filter((h) => h.key !== key), { ...ref, key, since: time }];
+        if (s.status === 'running') s.status = 'paused';
+        return;
+      }
+      case 'step.released': {
+        const key = refKey(event);
+        const held = (s.held ?? []).filter((h) => h.key !== key);
+        if (held.length > 0) s.held = held;
+        else {
+          delete s.held;
+          if (s.status === 'paused' && s.pausedBefore === undefined) s.status = 'running';
+        }
+        return;
+      }
       case 'run.completed':
       case 'run.failed':
       case 'run.cancelled':
         if (s.pausedBefore !== undefined) delete s.pausedBefore;
+        if (s.held !== undefined) delete s.held;
         s.status = event.type === 'run.completed' ? 'succeeded' : event.type === 'run.failed' ? 'failed' : 'cancelled';
         s.durationMs = event.durationMs;
         // The run's own totals are authoritative: they leave out restored steps and count what the engine counted.
@@ -144,6 +163,7 @@ class Draft {
 
   interrupt(): void {
     delete this.state.pausedBefore;
+    delete this.state.held;
     this.state.status = 'interrupted';
     this.settleRunning();
   }

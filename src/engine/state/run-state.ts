@@ -7,7 +7,7 @@
  * The state is plain JSON-safe data, so the webview can hold it too.
  */
 import type { CappedValue, ToolResultRecord } from '../tools/events';
-import type { ErrorInfo, ModelCallRecord, ModelRequestRecord, StepKind, StepRef, Usage } from '../types';
+import type { ErrorInfo, HoldPoint, ModelCallRecord, ModelRequestRecord, StepKind, StepRef, Usage } from '../types';
 
 /**
  * How one execution stands. `cancelled`: it was in flight when it or its run was
@@ -124,6 +124,15 @@ export interface StepState extends StepInfo {
   toolCalls?: number;
 }
 
+/** An execution a debugger holds (`step.held` until `step.released`). */
+export interface HeldExecution extends StepRef {
+  /** `refKey` of the execution. */
+  key: string;
+  at: HoldPoint;
+  /** The run clock's time the hold began. */
+  since: number;
+}
+
 export interface RunTotals {
   usage: Usage;
   /** Absent while no call has reported a cost. */
@@ -143,6 +152,8 @@ export interface RunState {
   durationMs?: number;
   /** The step the run waits before, while paused. */
   pausedBefore?: string;
+  /** Executions a debugger holds now, in the order it stopped them (absent when none): the run is `paused` while any is. */
+  held?: HeldExecution[];
   inputs: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   error?: ErrorInfo;

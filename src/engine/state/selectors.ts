@@ -4,7 +4,7 @@
  */
 import { allSteps } from '../graph';
 import type { StepRef, StepResult, Workflow } from '../types';
-import { isActive, refKey, type AttemptState, type ExecutionState, type RunState, type StepInfo, type StepState } from './run-state';
+import { isActive, refKey, type AttemptState, type ExecutionState, type HeldExecution, type RunState, type StepInfo, type StepState } from './run-state';
 
 /** A record of results by step id: no prototype, so ids like `__proto__` or `constructor` are keys like any other. */
 function resultRecord(): Record<string, StepResult> {
@@ -133,4 +133,25 @@ export function executionAt(state: RunState, ref: StepRef): AttemptState | undef
   const execution = step?.executions.find((e) => e.visit === ref.visit && e.parent === ref.parent);
   if (!execution || ref.index === undefined) return execution;
   return execution.items.find((item) => item.index === ref.index);
+}
+
+/**
+ * Where a debugger holds the run at `stepId`: a hold on the step itself, or (`within`)
+ * on anything inside it — a branch of a `parallel`, a sub-workflow's step under its
+ * `uses:` step (`review/draft` under `review`). The latest hold when there are several.
+ */
+export function holdAt(state: RunState, stepId: string, within = false): HeldExecution | undefined {
+  const held = state.held;
+  if (!held) return undefined;
+  for (let at = held.length - 1; at >= 0; at--) {
+    const hold = held[at];
+    if (hold.stepId === stepId || (within && isInside(state, hold.stepId, stepId))) return hold;
+  }
+  return undefined;
+}
+
+function isInside(state: RunState, id: string, outer: string): boolean {
+  if (id.startsWith(`${outer}/`)) return true;
+  for (let at = stepOf(state, id)?.parentId, depth = 0; at !== undefined && depth < 1000; at = stepOf(state, at)?.parentId, depth++) if (at === outer) return true;
+  return false;
 }

@@ -50,6 +50,8 @@ const KNOWN_TYPES = new Set<RunEventType>([
   'tool.started',
   'tool.completed',
   'tool.failed',
+  'step.held',
+  'step.released',
   'run.paused',
   'run.resumed',
   'run.completed',

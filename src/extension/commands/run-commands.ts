@@ -36,7 +36,8 @@ export function registerRunCommands({ runs, documents, log }: RunCommandDeps): v
   };
   return [
     vscode.commands.registerCommand('orchestrate.workflow.run', startWorkflow('run')),
-    vscode.commands.registerCommand('orchestrate.workflow.stepThrough', startWorkflow('step-through')),
+    // Stepping is the debugger's (issue 13): stopped before the first step, with breakpoints, Variables and the call stack.
+    vscode.commands.registerCommand('orchestrate.workflow.stepThrough', (uri?: unknown) => vscode.commands.executeCommand('orchestrate.workflow.debug', workflowUri(uri, documents), { stopOnEntry: true })),
     vscode.commands.registerCommand('orchestrate.workflow.resume', startWorkflow('resume')),
     vscode.commands.registerCommand('orchestrate.step.run', startStep('run-step')),
     vscode.commands.registerCommand('orchestrate.step.runToHere', startStep('run-to-here')),

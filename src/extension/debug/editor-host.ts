@@ -6,8 +6,8 @@
  */
 import * as vscode from 'vscode';
 import type { ModelSettings } from '../../engine';
-import { recordedRun, TraceStore, type RecordedRun } from '../../engine/trace';
-import type { DebugHost } from '../../debug/host';
+import { recordedRun, TraceStore } from '../../engine/trace';
+import type { DebugHost, DebugRecording } from '../../debug/host';
 import { readWorkflow, workspaceLoader } from '../runs/workflow-source';
 import { stepAsker, Answers } from '../runs/ask';
 import type { WorkflowRunManager } from '../runs/manager';
@@ -41,7 +41,7 @@ export function editorDebugHost(context: vscode.ExtensionContext, runs: Workflow
       });
       return composed.resolver;
     },
-    record(workflow, text, launch): RecordedRun {
+    record(workflow, text, launch): DebugRecording {
       const uri = vscode.Uri.file(workflow.file);
       const traceRoot = launch.trace === false ? undefined : runs.traceRoot(uri);
       const recording = recordedRun(workflow, {
@@ -53,7 +53,7 @@ export function editorDebugHost(context: vscode.ExtensionContext, runs: Workflow
       return {
         runId: recording.runId,
         trace: recording.trace,
-        run(options) {
+        start(options) {
           const trace = recording.trace ? vscode.Uri.file(recording.trace) : undefined;
           const session = new WorkflowRunSession(recording.runId, uri, workflow, 'run', options.control!, trace, options.startAt, (onEvent) =>
             recording.run({
@@ -66,7 +66,7 @@ export function editorDebugHost(context: vscode.ExtensionContext, runs: Workflow
           );
           runs.sessions.track(session);
           log.info(`run ${recording.runId} started under the debugger: ${workflow.name}${recording.trace ? `; trace ${recording.trace}` : ''}`);
-          return session.result;
+          return { result: session.result, state: () => session.state };
         },
       };
     },

@@ -34,15 +34,17 @@ export function registerDebugging(context: vscode.ExtensionContext, runs: Workfl
         return range ? new vscode.EvaluatableExpression(range) : undefined;
       },
     }),
-    vscode.commands.registerCommand('orchestrate.workflow.debug', async (uri?: vscode.Uri) => {
-      const file = uri ?? vscode.window.activeTextEditor?.document.uri;
+    // A lens passes `{ stopOnEntry: true }` after the file (*Step through*).
+    vscode.commands.registerCommand('orchestrate.workflow.debug', async (uri?: unknown, options?: unknown) => {
+      const file = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
       if (!file) return false;
       // Refused before VS Code is asked: in Restricted Mode it would hold the launch on its own trust dialog.
       if (!vscode.workspace.isTrusted) {
         void vscode.window.showWarningMessage(RESTRICTED_MESSAGE);
         return false;
       }
-      return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(file), launchFor(file));
+      const stopOnEntry = typeof options === 'object' && options !== null && (options as { stopOnEntry?: unknown }).stopOnEntry === true;
+      return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(file), launchFor(file, stopOnEntry ? { stopOnEntry } : {}));
     }),
   ];
 }

@@ -3,7 +3,7 @@
  * (docs/architecture.md, "One run state"): `running…`, `✓ succeeded 1.2s · 340 tok ·
  * $0.0012`, `✗ failed: reason`, `skipped`, `cancelled`.
  */
-import { initialRunState, isActive, latestExecution, reduceEvents, stepOf, type ExecutionStatus, type RunState } from '../../engine/state';
+import { initialRunState, isActive, latestExecution, reduceEvents, stepOf, type ExecutionStatus, type HeldExecution, type RunState } from '../../engine/state';
 import type { RunEvent } from '../../engine/types';
 import { formatCost } from '../../shared/format';
 import { formatSeconds } from './hover';
@@ -29,6 +29,8 @@ export interface RunStatus {
   steps: Map<string, StepStatus>;
   /** Step-through: the step the run is paused before. */
   pausedBefore?: string;
+  /** Where the debugger holds the newest run, while it does. */
+  held?: readonly HeldExecution[];
   ended: boolean;
 }
 
@@ -62,6 +64,7 @@ export function layeredStatus(states: readonly RunState[]): RunStatus {
   const newest = states[states.length - 1];
   if (newest) {
     if (newest.pausedBefore !== undefined && newest.status === 'paused') status.pausedBefore = newest.pausedBefore;
+    if (newest.held) status.held = newest.held;
     status.ended = newest.status !== 'running' && newest.status !== 'paused' && newest.status !== 'idle';
   }
   return status;

@@ -44,7 +44,9 @@ export class RunStatusBar implements vscode.Disposable {
     const end = session.events.at(-1);
     if (!session.ended) {
       const step = session.runningStep;
-      this.item.text = session.paused ? `$(debug-pause) ${name}: paused before ${session.state.pausedBefore}` : `$(sync~spin) ${name}${step ? `: ${step}` : ''} · ${elapsed}`;
+      const held = session.state.held?.at(-1);
+      const pausedAt = held ? `paused in debugger at ${held.stepId}` : `paused before ${session.state.pausedBefore}`;
+      this.item.text = session.paused ? `$(debug-pause) ${name}: ${pausedAt}` : `$(sync~spin) ${name}${step ? `: ${step}` : ''} · ${elapsed}`;
       this.item.backgroundColor = undefined;
     } else if (end?.type === 'run.completed') {
       this.item.text = `$(check) ${name} · ${formatSeconds(end.durationMs)}`;

@@ -1,7 +1,7 @@
 // Restricted Mode: a debug run is a run (keys, traces, the cache), so none starts.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activateApi, Fixtures } from './editor-helpers';
+import { activateApi, codeLenses, Fixtures } from './editor-helpers';
 
 describe('debugging in restricted mode', function () {
   this.timeout(60_000);
@@ -19,5 +19,19 @@ describe('debugging in restricted mode', function () {
     assert.equal(started, false);
     assert.equal(vscode.debug.activeDebugSession, undefined);
     assert.equal(api.runs.all.length, before, 'no run started');
+    // Step through is the debugger too: refused the same way.
+    assert.equal(await vscode.commands.executeCommand<boolean>('orchestrate.workflow.stepThrough', uri), false);
+    assert.equal(vscode.debug.activeDebugSession, undefined);
+    assert.equal(api.runs.all.length, before, 'no run started');
+  });
+
+  it('shows no lens that runs or debugs, only why not', async () => {
+    const uri = await fixtures.write('it-debug-restricted-lenses.workflow.yaml', 'name: R\nsteps:\n  - id: a\n    set: x\n  - id: b\n    set: y\n');
+    await vscode.window.showTextDocument(uri);
+    const lenses = await codeLenses(uri);
+    assert.deepEqual(
+      lenses.map((l) => [l.command?.title, l.command?.command]),
+      [['$(lock) Running is disabled in Restricted Mode', 'workbench.trust.manage']],
+    );
   });
 });

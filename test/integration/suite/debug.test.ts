@@ -1,9 +1,11 @@
 // Debugging a workflow in a real VS Code: a breakpoint beside a step, F5's configuration,
 // the editor stopped at that line, an input read in the Variables view, step over,
-// continue to the end. The adapter runs inline in the extension host on the mock provider.
+// continue to the end; the Step through lens starting the debugger, and the lenses and the
+// run's state (the one the run panel shows) following it. The adapter runs inline in the
+// extension host on the mock provider.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activateApi, Fixtures, screenshot, until, waitForEvent, workspaceFolder } from './editor-helpers';
+import { activateApi, codeLenses, Fixtures, screenshot, until, waitForEvent, workspaceFolder } from './editor-helpers';
 
 const WORKFLOW = `name: Debug Test
 inputs:
@@ -83,5 +85,67 @@ describe('debugging', function () {
     const ended = waitForEvent(vscode.debug.onDidTerminateDebugSession, (s) => s.id === session.id, 'the debug session to end');
     await session.customRequest('continue', { threadId: stops[1].threadId });
     await ended;
+  });
+
+  it('Step through starts the debugger before the first step; the lenses and the run state follow it, and their controls act through it', async () => {
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+    const uri = await fixtures.write('debug-lens.workflow.yaml', WORKFLOW);
+    await vscode.window.showTextDocument(uri);
+    const api = await activateApi();
+    const lineOf = (id: string) => WORKFLOW.split('\n').findIndex((l) => l.trim() === `- id: ${id}`);
+    const lensesWhen = async (predicate: (titles: string[]) => boolean, what: string) => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        // Listen before looking, so a refresh between the two is not missed.
+        const changed = waitForEvent(api.codeLenses.onDidChangeCodeLenses, () => true, what, Math.max(1, deadline - Date.now())).catch(() => undefined);
+        const lenses = await codeLenses(uri);
+        const titles = lenses.map((l) => l.command?.title ?? '');
+        if (predicate(titles)) return lenses;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; lenses: ${titles.join(' | ')}`);
+        await changed;
+      }
+    };
+    const before = stops.length;
+
+    const lens = (await codeLenses(uri)).find((l) => l.command?.title === '$(debug-step-over) Step through');
+    assert.ok(lens?.command);
+    assert.equal(lens.command.command, 'orchestrate.workflow.debug');
+    const started = waitForEvent(vscode.debug.onDidStartDebugSession, (s) => s.type === 'orchestrate', 'the debug session to start');
+    const runStarted = waitForEvent(api.runs.onDidStartRun, (r) => r.workflowFile.toString() === uri.toString(), 'the debug run to start');
+    await vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
+    const session = await started;
+    const run = await runStarted;
+    /** The run's one state (the run panel's) once it holds `stepId`. */
+    const heldAt = async (stepId: string) => {
+      if (!run.state.held?.some((h) => h.stepId === stepId)) await waitForEvent(run.onEvent, (e) => e.type === 'step.held' && e.stepId === stepId, `the run state to hold ${stepId}`);
+      return run.state;
+    };
+    let state = await heldAt('draft');
+    await until(() => stops.length === before + 1, 'the stopped event of the entry');
+    assert.equal(stops[before].reason, 'entry');
+    assert.equal(state.status, 'paused');
+    let lenses = await lensesWhen((t) => t.includes('$(debug-stackframe) paused in debugger before this step') && t.includes('$(debug-step-over) Next step'), 'the held step’s lens and the Next step lens');
+    assert.equal(lenses.find((l) => l.command?.title.startsWith('$(debug-stackframe)'))?.range.start.line, lineOf('draft'));
+
+    // The Next step lens (as the run panel's button) steps over through the debugger: VS Code's own stop moves with it.
+    const next = lenses.find((l) => l.command?.title === '$(debug-step-over) Next step');
+    assert.ok(next?.command);
+    await vscode.commands.executeCommand(next.command.command, ...(next.command.arguments ?? []));
+    state = await heldAt('polish');
+    assert.deepEqual(state.held?.map((h) => h.stepId), ['polish']);
+    await until(() => stops.length === before + 2, 'the stopped event of the step');
+    assert.equal(stops[before + 1].reason, 'step');
+    lenses = await lensesWhen((t) => t.includes('$(debug-stackframe) paused in debugger before this step') && t.some((x) => x.startsWith('✓ succeeded')), 'the lenses to follow the step');
+    assert.equal(lenses.find((l) => l.command?.title.startsWith('$(debug-stackframe)'))?.range.start.line, lineOf('polish'));
+    await until(() => vscode.window.activeTextEditor?.selection.active.line === lineOf('polish'), 'the editor to show the new stop');
+    await screenshot('debug-step-through-lens', ['.debug-top-stack-frame-line', '.codelens-decoration:has-text("paused in debugger")']);
+
+    // Resume (the lens, the run panel, the title bar) continues the debug run to its end.
+    const ended = waitForEvent(vscode.debug.onDidTerminateDebugSession, (s) => s.id === session.id, 'the debug session to end');
+    await vscode.commands.executeCommand('orchestrate.run.resume', uri);
+    await ended;
+    assert.equal((await run.result).status, 'succeeded');
+    assert.equal(run.state.held, undefined);
+    await lensesWhen((t) => t.includes('$(debug-step-over) Step through') && !t.some((x) => x.startsWith('$(debug-stackframe)')), 'the idle lenses back');
   });
 });
