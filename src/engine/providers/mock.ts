@@ -120,10 +120,10 @@ export function exampleOf(schema: unknown, name = 'value'): unknown {
   const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
   switch (type) {
     case 'object': {
-      // Without a prototype, a property named `__proto__` is an ordinary key.
-      const out = Object.create(null) as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
       const properties = (s.properties ?? {}) as Record<string, unknown>;
-      for (const [key, value] of Object.entries(properties)) out[key] = exampleOf(value, key);
+      // defineProperty: assigning `__proto__` would set the prototype, not a key (JSON.parse makes it a key).
+      for (const [key, value] of Object.entries(properties)) Object.defineProperty(out, key, { value: exampleOf(value, key), enumerable: true, writable: true, configurable: true });
       return out;
     }
     case 'array': {
