@@ -3,6 +3,7 @@
  * recorded like any run (so the case links to its trace), its run state built by the
  * reducer, then the expectations checked against what the state says.
  */
+import type { ToolSession } from '../run/tool-session';
 import { initialRunState } from '../state/run-state';
 import { RunStateBuilder } from '../state/reduce';
 import { stepInfosOf } from '../state/selectors';
@@ -27,6 +28,8 @@ export interface CaseRunOptions extends Pick<RecordingOptions, 'store' | 'secret
   loadWorkflow?: WorkflowLoader;
   clock?: Clock;
   signal?: AbortSignal;
+  /** The tools of one case run (the run closes them when it ends); without it a tool call fails the run. */
+  tools?: (workflow: Workflow) => ToolSession | undefined;
 }
 
 export interface CaseOutcome {
@@ -51,7 +54,7 @@ export async function runCase(run: CaseRun, options: CaseRunOptions): Promise<Ca
   const recording = recordedRun(workflow, { store: options.store, workflowText: run.workflowText, secrets: options.secrets, onError: options.onError, onUnrecorded: options.onUnrecorded, ids: options.ids, now: options.now });
   const state = new RunStateBuilder(initialRunState(workflow, stepInfosOf(workflow)));
   const signal = options.signal ?? new AbortController().signal;
-  await recording.run({ inputs: run.inputs, providers: options.providers, loadWorkflow: options.loadWorkflow, clock: options.clock, signal, onEvent: (event) => state.apply(event) });
+  await recording.run({ inputs: run.inputs, providers: options.providers, loadWorkflow: options.loadWorkflow, clock: options.clock, signal, tools: options.tools?.(workflow), onEvent: (event) => state.apply(event) });
   const facts = runFacts(state.state);
   const expectations = await checkExpectations(run.expect, facts, { workflow, providers: options.providers, signal, row: run.row, caseName: run.caseName });
   return {
