@@ -33,6 +33,9 @@ import { callLogResolver } from './call-log';
 import { CliError, describeFsError, invalidWorkflow } from './errors';
 import { checkFile, loadFromDisk } from './files';
 import type { Io } from './main';
+import { ToolSession } from '../engine/run/tool-session';
+import { createRunTools, parsePatternList, parseWorkflowMcp } from '../engine/tools';
+import type { Workflow } from '../engine';
 import { cliProviders } from './providers';
 import { displayPath, secretsOf, storeFor, TRACES_HELP } from './stores';
 
@@ -54,6 +57,8 @@ Options:
   --reporter json|junit|markdown
                            print a report on stdout (or into --out)
   --out FILE               write the report to FILE instead of stdout
+  --allow-tools PATTERN    let these MCP tools run without asking (files.read_text_file, files.*);
+                           repeatable or comma-separated
   --mock                   every step and judge on the mock provider (also ORCHESTRATE_USE_MOCK=true)
   --mock-delay MS          how long each mock reply takes
   --cache reuse|refresh|off
@@ -78,6 +83,7 @@ const OPTIONS = {
   reporter: { type: 'string' },
   out: { type: 'string' },
   mock: { type: 'boolean' },
+  'allow-tools': { type: 'string', multiple: true },
   'mock-delay': { type: 'string' },
   cache: { type: 'string' },
   traces: { type: 'string' },
@@ -102,6 +108,12 @@ export const testCommand = {
     const policy = (options.cache as string | undefined) ?? 'reuse';
     if (!CACHE_POLICIES.includes(policy as CachePolicy)) throw new UsageError(`--cache takes reuse, refresh or off, not \`${policy}\``);
     const concurrency = whole(options.concurrency, '--concurrency', 8, 1, 4096);
+    const allowTools = (options['allow-tools'] as string[] | undefined) ?? [];
+    try {
+      parsePatternList(allowTools);
+    } catch (error) {
+      throw new UsageError(`--allow-tools: ${error instanceof Error ? error.message : String(error)}`);
+    }
 
     let header: Omit<EvalHeader, 'type' | 'v' | 'id'>;
     let previous: CaseResult[] = [];
@@ -171,6 +183,7 @@ export const testCommand = {
           store: recording ? storeFor(io, options.traces) : undefined,
           secrets: secretsOf(io.env),
           onUnrecorded: () => undefined,
+          tools: (workflow) => caseTools(workflow, io, allowTools),
           onResult: (result) => {
             summary.add(result);
             if (keep) results.push(result);
@@ -372,4 +385,14 @@ function whole(value: unknown, flag: string, fallback: number, min: number, max:
   const number = Number(value);
   if (!/^\d+$/.test(String(value)) || number < min || number > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, not \`${String(value)}\``);
   return number;
+}
+
+/** A case run's tools, as `orchestrate run` opens them: on the first call, with nobody to ask but `--allow-tools`. */
+function caseTools(workflow: Workflow, io: Io, allowTools: readonly string[]): ToolSession {
+  return new ToolSession({
+    open: async () => {
+      const tools = await createRunTools({ workflow: workflow.mcp ?? parseWorkflowMcp(undefined, workflow.file), workspaceFolder: io.cwd, env: io.env, allowTools, trusted: true });
+      return { host: tools.host, policy: tools.policy };
+    },
+  });
 }

@@ -10,6 +10,7 @@ import { TraceStore } from '../../engine/trace';
 import { evalJobs, parseTests, runEval, type CaseResult, type EvalJob, type EvalSuite, type ExpectationResult } from '../../engine/eval';
 import { RESTRICTED_MESSAGE } from '../runs/manager';
 import { composeProviders, configuredProviders } from '../runs/providers';
+import { editorToolSession } from '../runs/tool-consent';
 import { readWorkflow, workspaceLoader } from '../runs/workflow-source';
 import { settings } from '../settings';
 import type { TestNode, TestTree } from './test-tree';
@@ -89,6 +90,7 @@ export class TestRunner {
         signal,
         store: traceRoot ? new TraceStore(traceRoot) : undefined,
         onUnrecorded: (error) => this.log.warn(`cannot record a test run in ${traceRoot}: ${error.message}`),
+        tools: (wf) => editorToolSession(node.uri, wf, (line) => this.log.info(line)),
         onStart: (job) => {
           const target = itemFor(job);
           if (target && target !== item) run.started(target);
