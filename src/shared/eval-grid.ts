@@ -98,13 +98,14 @@ export function gridColumns(rows: readonly EvalGridRow[]): string[] {
   return columns;
 }
 
-/** Each cell's column name, in the row's order. */
+/** Each cell's column name, in the row's order, each its own (even beside a label written `x (2)`). */
 export function cellColumns(row: EvalGridRow): string[] {
-  const counts = new Map<string, number>();
+  const used = new Set<string>();
   return row.cells.map((cell) => {
-    const n = (counts.get(cell.label) ?? 0) + 1;
-    counts.set(cell.label, n);
-    return n === 1 ? cell.label : `${cell.label} (${n})`;
+    let column = cell.label;
+    for (let n = 2; used.has(column); n++) column = `${cell.label} (${n})`;
+    used.add(column);
+    return column;
   });
 }
 

@@ -13,7 +13,8 @@ import { loadWorkflow } from '../../../src/engine/load';
 import { ToolSession } from '../../../src/engine/run/tool-session';
 import { createRunTools } from '../../../src/engine/tools';
 import type { Workflow } from '../../../src/engine';
-import { FILESYSTEM_BIN } from '../tools/servers';
+import { EVERYTHING_BIN, FILESYSTEM_BIN } from '../tools/servers';
+import { runCli } from '../../support/durable';
 import { mockProviders } from './support';
 
 const TOOLED = `name: Tooled
@@ -294,5 +295,46 @@ tests:
       bad.expectations[0].message,
       `expected call 1, files.read_text_file with {"path":${file('a.txt')}}, was not made; call 2, files.read_text_file {"path":${file('notes.md')}}, differs: \`path\` is ${file('notes.md')}, expected ${file('a.txt')}`,
     );
+  });
+});
+
+describe('tools: in tests — orchestrate test', () => {
+  test('case runs call tools with the consent --allow-tools gives, and the trajectory is checked', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'orchestrate-trajectory-cli-'));
+    try {
+      writeFileSync(
+        path.join(dir, 'echo.workflow.yaml'),
+        `name: Echo
+mcp:
+  everything:
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(EVERYTHING_BIN)}, stdio]
+steps:
+  - id: say
+    tool: everything.echo
+    with: { message: "{{ inputs.word }}" }
+inputs:
+  word: { default: hi }
+tests:
+  - name: echoes the word
+    inputs: { word: owl }
+    expect:
+      - tools: [{ tool: everything.echo, args: { message: owl } }]
+      - tools: { never: ["everything.toggle*"], max: 1 }
+`,
+      );
+      const env = { ORCHESTRATE_USE_MOCK: 'true' };
+      const denied = await runCli(['test', 'echo.workflow.yaml', '--no-trace'], { cwd: dir, env });
+      assert.equal(denied.code, 1);
+      assert.match(denied.err, /--allow-tools/);
+      const allowed = await runCli(['test', 'echo.workflow.yaml', '--no-trace', '--allow-tools', 'everything.echo'], { cwd: dir, env });
+      assert.equal(allowed.code, 0, allowed.err);
+      assert.match(allowed.out, /1 passed, 0 failed of 1/);
+      const bad = await runCli(['test', 'echo.workflow.yaml', '--allow-tools', 'everything.'], { cwd: dir, env });
+      assert.equal(bad.code, 2);
+      assert.match(bad.err, /--allow-tools: tool pattern `everything.` needs a server and a tool/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
