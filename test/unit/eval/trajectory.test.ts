@@ -218,6 +218,17 @@ describe('tools: in tests — properties over random trajectories', () => {
     );
   });
 
+  test('a `where:` over the call agrees with name and argument matching, whatever the keys (`__proto__`, `constructor`)', () => {
+    const range = { start: { line: 1, column: 1 }, end: { line: 1, column: 1 }, offset: 0, endOffset: 0 };
+    fc.assert(
+      fc.property(trajectoryArb, fc.constantFrom(...NAMES), fc.constantFrom('path', '__proto__', 'constructor', 'n'), (calls, name, key) => {
+        const source = `call.name == ${JSON.stringify(name)} && ${JSON.stringify(key)} in call.args`;
+        const byWhere = check({ order: 'any', calls: [{ name: '*', where: { source, range } }] }, calls).passed;
+        assert.equal(byWhere, calls.some((c) => c.name === name && Object.hasOwn(c.args as object, key)), source);
+      }),
+    );
+  });
+
   test('changing one call of an exact trajectory fails it at that call, and the message says so', () => {
     fc.assert(
       fc.property(fc.array(callArb, { minLength: 1, maxLength: 6 }), fc.nat(), (calls, pick) => {
