@@ -49,6 +49,8 @@ export type ErrorCode =
   | 'max-visits'
   /** A missing or invalid input or answer. */
   | 'input'
+  /** A step's output or the run's inputs nest deeper than a run keeps (src/engine/depth.ts). */
+  | 'value-too-deep'
   /** The run reached `fail` (a `fail:` message or a transition to `fail`). */
   | 'fail'
   /** No `switch` case matched and there is no `default`. */

@@ -26,7 +26,8 @@ export function validateSchema(doc: Document, source: SourceMap, file: string): 
   if (validate(doc.toJS(TO_JS_OPTIONS))) return [];
   const problems: Problem[] = [];
   const seen = new Set<string>();
-  for (const error of validate.errors ?? []) {
+  const errors = (validate.errors ?? []).filter((error) => !OWN_CHECKERS.some((prefix) => error.instancePath === prefix || error.instancePath.startsWith(`${prefix}/`)));
+  for (const error of withoutOtherAlternatives(errors)) {
     // `if`/`then` wrappers repeat what the keyword under them said.
     if (error.keyword === 'if' || error.keyword === 'oneOf' || error.keyword === 'anyOf') continue;
     const key = `${error.instancePath}|${error.keyword}|${JSON.stringify(error.params)}`;
@@ -44,6 +45,39 @@ export function validateSchema(doc: Document, source: SourceMap, file: string): 
     });
   }
   return problems;
+}
+
+/**
+ * Sections with a checker of their own (src/engine/sections.ts), which words every problem
+ * in them with its own code: the schema describes them for completion only.
+ */
+const OWN_CHECKERS = ['/on', '/tests'];
+
+/**
+ * A value that may take one of several shapes (`oneOf`/`anyOf`: a trigger or a list of
+ * them) fails every shape, so ajv reports each: "must be a list" beside "needs `path:`".
+ * When some shape fits the value's type and failed deeper, the other shapes' type errors
+ * say nothing useful; when none fits, one error lists the types it may be.
+ */
+function withoutOtherAlternatives(errors: ErrorObject[]): ErrorObject[] {
+  const alternatives = new Set(errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').map((e) => e.instancePath));
+  if (alternatives.size === 0) return errors;
+  const deeper = (path: string) => errors.some((e) => e.keyword !== 'type' && e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && (e.instancePath === path || e.instancePath.startsWith(`${path}/`)));
+  const kept: ErrorObject[] = [];
+  const merged = new Map<string, ErrorObject>();
+  for (const error of errors) {
+    if (error.keyword !== 'type' || !alternatives.has(error.instancePath)) {
+      kept.push(error);
+      continue;
+    }
+    if (deeper(error.instancePath)) continue;
+    const types = [(merged.get(error.instancePath)?.params as { type?: string } | undefined)?.type, (error.params as { type: string }).type].filter(Boolean).join(',');
+    const combined = { ...error, params: { type: types } };
+    if (!merged.has(error.instancePath)) kept.push(combined);
+    else kept[kept.indexOf(merged.get(error.instancePath)!)] = combined;
+    merged.set(error.instancePath, combined);
+  }
+  return kept;
 }
 
 /**
@@ -162,7 +196,8 @@ function stepIdAt(doc: Document, path: (string | number)[]): string | undefined 
 
 function typeOf(value: unknown): string {
   if (value === null || value === undefined) return 'empty';
-  if (Array.isArray(value)) return 'a list';
+  // `doc.getIn` gives collections as YAML nodes, scalars as values.
+  if (Array.isArray(value) || isSeq(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `${article(typeof value)} (\`${String(value)}\`)`;
 }

@@ -47,6 +47,12 @@ export const KEY_REQUIRES: ReadonlyMap<string, string> = new Map(
 /** Why `key` has no effect on a step of `kind` with these `keys`, or undefined when it has. */
 export function misplacedKey(key: string, kind: StepKind, keys: ReadonlySet<string>): string | undefined {
   const kinds = KEYS_BY_KIND.get(key);
+  if (key === 'for_each' && (kind === 'switch' || kind === 'fail')) {
+    // Each item's choice would be dropped: the run goes one way after a step.
+    return kind === 'switch'
+      ? '`for_each` cannot go on a `switch:` step: a switch chooses the one way the run goes on, not a way per item; choose per item inside the steps it leads to (`if:` on each), or switch on the whole list'
+      : '`for_each` cannot go on a `fail:` step: reaching it fails the run once; remove it';
+  }
   if (kinds && !kinds.includes(kind)) {
     const owners = kinds.map((k) => `\`${KIND_NAMES[k]}:\``).join(' or ');
     return `\`${key}\` only means something on a ${owners} step, and this is a \`${KIND_NAMES[kind]}:\` step, so it would be ignored; remove it`;

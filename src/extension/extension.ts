@@ -17,6 +17,9 @@ import { RunStatusBar } from './runs/status-bar';
 import { settings } from './settings';
 import { registerRunPanel } from './panel';
 import { registerRunsView } from './runs-view';
+import { registerServer, type ServerConnection } from './server';
+import type { RunPanel } from './panel/run-panel';
+import type { RunsTreeProvider } from './runs-view/runs-tree';
 import { registerTesting, type WorkflowTesting } from './testing';
 
 /** What `activate` returns: the run manager for other parts of the extension and for tests. */
@@ -28,6 +31,12 @@ export interface OrchestrateApi {
   readonly codeLenses: WorkflowCodeLens;
   /** The Test Explorer's workflows and cases. */
   readonly testing: WorkflowTesting;
+  /** The connection to an `orchestrate serve` server (the shared history). */
+  readonly server: ServerConnection;
+  /** The run panel (tests read what it shows). */
+  readonly panel: RunPanel;
+  /** The runs view's tree (tests read what it lists). */
+  readonly runsView: RunsTreeProvider;
   /** How long `activate` took, in milliseconds. */
   readonly activationMs: number;
 }
@@ -64,13 +73,14 @@ export function activate(context: vscode.ExtensionContext): OrchestrateApi {
   );
   // The panel and the runs view own their registrations (they add them to
   // context.subscriptions); they show sessions and start runs only through `runs`.
-  registerRunPanel(context, runs, log);
-  registerRunsView(context, runs);
+  const server = registerServer(context, log);
+  const { panel } = registerRunPanel(context, runs, log, server);
+  const { tree: runsView } = registerRunsView(context, runs, server);
   const testing = registerTesting(context, log);
 
   const activationMs = performance.now() - started;
   log.info(`Orchestrate activated in ${activationMs.toFixed(1)} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: runs are disabled)'}`);
-  return { runs, documents, diagnostics, codeLenses, testing, activationMs };
+  return { runs, documents, diagnostics, codeLenses, testing, server, panel, runsView, activationMs };
 }
 
 export function deactivate(): void {}

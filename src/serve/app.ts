@@ -128,6 +128,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   );
 
+  app.post<{ Params: { id: string } }>(
+    '/v1/runs/:id/resume',
+    {
+      schema: {
+        summary: 'Continue a failed, cancelled or interrupted run as `orchestrate resume` does: a new run whose finished steps are restored, not run again',
+        params: idParams,
+        response: { 201: { type: 'object', required: ['id'], properties: { id: { type: 'string' }, status: { type: 'string' }, resumedFrom: { type: 'string' } } }, '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const record = await find(request.params.id);
+      const { status } = record.state;
+      if (status !== 'failed' && status !== 'cancelled' && status !== 'interrupted') {
+        throw new ApiError(409, status === 'succeeded' ? 'already-succeeded' : 'run-not-ended', `run \`${record.id}\` is ${status}; only a failed, cancelled or interrupted run can be resumed`);
+      }
+      const started = record.events.find((event): event is Extract<RunEvent, { type: 'run.started' }> => event.type === 'run.started');
+      if (started?.startAt !== undefined) throw new ApiError(409, 'seeded-run', `run \`${record.id}\` started at step \`${started.startAt}\` from earlier results its events do not hold; start it again instead`);
+      const served = loadServedWorkflow(root, record.workflow);
+      const resumed = await backend.start({ served, inputs: started?.inputs ?? {}, resumeOf: record });
+      return reply.code(201).header('location', `/v1/runs/${resumed.id}`).send({ id: resumed.id, status: resumed.state.status, resumedFrom: record.id });
+    },
+  );
+
   app.get<{ Params: { id: string } }>(
     '/v1/runs/:id/trace',
     { schema: { summary: "The run's trace, one JSON event a line (docs/trace-format.md)", params: idParams, produces: ['application/x-ndjson'] } },

@@ -4,6 +4,8 @@ import type { ServedWorkflow } from './workflows';
 export interface StartRequest {
   served: ServedWorkflow;
   inputs: Record<string, unknown>;
+  /** Continue this ended run instead of starting afresh: its finished steps are restored, not run again (`orchestrate resume`). */
+  resumeOf?: RunRecord;
 }
 
 /** Where runs execute: in the server's process (embedded) or on workers through a queue. */

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { newRunId, toErrorInfo, type RunEvent } from '../engine';
-import { readTrace, TraceFormatError } from '../engine/trace';
+import { readTrace, restorerFromEvents, TraceFormatError } from '../engine/trace';
 import { stepInfosOf, type StepInfo } from '../engine/state';
 import type { RunBackend, StartRequest } from './backend';
 import type { Executor } from './execute';
@@ -53,6 +53,8 @@ export class EmbeddedBackend implements RunBackend {
         served: request.served,
         inputs: request.inputs,
         runId: id,
+        restore: request.resumeOf ? restorerFromEvents(request.resumeOf.events, request.served.workflow) : undefined,
+        resumedFrom: request.resumeOf?.id,
         signal: controller.signal,
         onEvent: (event: RunEvent) => {
           // The run's end is shown once its trace is closed, so a client that saw the end can read the whole trace.

@@ -24,6 +24,8 @@ export interface RunJob {
   /** The workflow file relative to the served folder (workers serve the same folder). */
   workflow: string;
   inputs: Record<string, unknown>;
+  /** The ended run this one continues: the worker restores its finished steps from that run's events. */
+  resumeOf?: string;
 }
 
 export interface NumberedEvent {

@@ -73,9 +73,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let finished = 0;
 
   const runJob = async (job: Job<RunJob>): Promise<void> => {
-    const { id, workflow, inputs } = job.data;
+    const { id, workflow, inputs, resumeOf } = job.data;
     const prior = await readRunEvents(commands, id);
     if (prior.some(({ event }) => isRunEnd(event))) return;
+    // A resumed run's first delivery restores from the run it continues, as `orchestrate resume` does from a trace.
+    const continued = resumeOf && prior.length === 0 ? (await readRunEvents(commands, resumeOf)).map(({ event }) => event) : [];
     let number = prior.length;
     let writes = Promise.resolve();
     const publish = (event: RunEvent) => {
@@ -94,8 +96,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         inputs,
         // The first delivery takes the id the API gave; a re-delivery is a continuation with its own trace, as `orchestrate resume` makes.
         runId: lastStart ? newRunId(Date.now()) : id,
-        restore: lastStart ? restorerFromEvents(events, served.workflow) : undefined,
-        resumedFrom: lastStart?.runId,
+        restore: lastStart ? restorerFromEvents(events, served.workflow) : continued.length > 0 ? restorerFromEvents(continued, served.workflow) : undefined,
+        resumedFrom: lastStart?.runId ?? (continued.length > 0 ? resumeOf : undefined),
         signal: controller.signal,
         onEvent: (event) => {
           if (event.type !== 'step.delta') publish(event);

@@ -73,7 +73,17 @@ async function runCommand(page: Page, title: string): Promise<void> {
   const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.getByText(title, { exact: true }) }).first();
   await row.waitFor({ state: 'visible', timeout: WAIT });
   await row.click();
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: WAIT }).catch(() => undefined);
+  // The command has taken the palette: it closed, or the command opened its own quick pick
+  // (Color Theme does), which replaces the `>title` text.
+  await page.waitForFunction(
+    (typed) => {
+      const widget = document.querySelector<HTMLElement>('.quick-input-widget');
+      const field = widget?.querySelector<HTMLInputElement>('input[type="text"]');
+      return !widget || widget.style.display === 'none' || field?.value !== typed;
+    },
+    `>${title}`,
+    { timeout: WAIT },
+  );
 }
 
 /** Focuses the workflow's editor, so commands that act on "the active workflow" find it. */
@@ -289,10 +299,20 @@ describe('the run panel in VS Code (code-server)', () => {
   test('the runs view lists past runs; opening one shows its trace', async () => {
     const page = wb.page;
     await page.locator('.activitybar .action-item a[aria-label^="Orchestrate"]').first().click();
+    // The newest run's row, finished: the list has every run and its order has settled.
+    await page.locator(`.monaco-list-row[aria-label*="Run ${runs.rerun} "][aria-label*=", succeeded,"]`).waitFor({ timeout: WAIT });
     const row = page.locator(`.monaco-list-row[aria-label*="Run ${runs.first} "]`);
-    await row.waitFor({ timeout: WAIT });
-    await row.click();
-    const frame = await inPanel(page, `#run-view[data-run-id="${runs.first}"][data-status="succeeded"]`);
+    const shown = `#run-view[data-run-id="${runs.first}"][data-status="succeeded"]`;
+    // A refresh of the view can still move the row between finding it and the click landing
+    // (it then opens a neighbour): click again until the panel shows this run.
+    let frame: Frame | undefined;
+    for (const deadline = Date.now() + WAIT; !frame; ) {
+      await row.click();
+      frame = await panelFrame(page, shown, 5000).catch((error: unknown) => {
+        if (Date.now() > deadline) throw error;
+        return undefined;
+      });
+    }
     // A past run: nothing to pause or stop.
     assert.equal(await frame.locator('#btn-stop').getAttribute('disabled'), '');
     await frame.locator('li.step[data-step-id="review"]').click();

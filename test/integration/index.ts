@@ -31,6 +31,8 @@ const SUITES: SuiteFile[] = [
   { file: 'debug-restricted.test.ts', load: () => import('./suite/debug-restricted.test.js') },
   { file: 'testing.test.ts', load: () => import('./suite/testing.test.js') },
   { file: 'authoring.test.ts', load: () => import('./suite/authoring.test.js') },
+  { file: 'server-runs.test.ts', load: () => import('./suite/server-runs.test.js') },
+  { file: 'server-runs-restricted.test.ts', load: () => import('./suite/server-runs-restricted.test.js') },
 ];
 
 /** Marks the test log so launchers can tell it from the workbench's own log lines. */

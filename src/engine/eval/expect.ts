@@ -139,7 +139,8 @@ function own(record: Record<string, unknown>, key: string): unknown {
 }
 
 const validators = new WeakMap<object, ValidateFunction>();
-const ajv = new Ajv({ allErrors: true, strict: false });
+// ownProperties: `required: [constructor]` must not be met by Object.prototype's `constructor`.
+const ajv = new Ajv({ allErrors: true, strict: false, ownProperties: true });
 
 function schemaValidator(schema: Record<string, unknown>): ValidateFunction {
   let validate = validators.get(schema);

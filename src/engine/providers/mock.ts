@@ -120,7 +120,8 @@ export function exampleOf(schema: unknown, name = 'value'): unknown {
   const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
   switch (type) {
     case 'object': {
-      const out: Record<string, unknown> = {};
+      // Without a prototype, a property named `__proto__` is an ordinary key.
+      const out = Object.create(null) as Record<string, unknown>;
       const properties = (s.properties ?? {}) as Record<string, unknown>;
       for (const [key, value] of Object.entries(properties)) out[key] = exampleOf(value, key);
       return out;

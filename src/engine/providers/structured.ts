@@ -165,7 +165,8 @@ const validators = new BoundedMap<string, { validate: ValidateFunction; compiled
 
 function ajv(): Ajv {
   if (!ajvInstance) {
-    ajvInstance = new Ajv({ allErrors: true, strict: false });
+    // ownProperties: `required: [constructor]` must not be met by Object.prototype's `constructor`.
+    ajvInstance = new Ajv({ allErrors: true, strict: false, ownProperties: true });
     addFormats(ajvInstance);
   }
   return ajvInstance;

@@ -11,6 +11,7 @@
 import { systemClock } from '../clock';
 import { RunControl, CancelledError } from '../control';
 import { celMap, dataRecord, describe, evaluateCondition, renderText, setEntry, renderValue, toCel, type Scope } from '../expressions';
+import { nestsDeeperThan, tooDeepMessage } from '../depth';
 import { coerce, resolveInputs } from '../inputs';
 import { decideNext, type StepOutcome } from '../next';
 import { stepInfosOf, stepResults } from '../state/selectors';
@@ -101,7 +102,10 @@ export class Runner {
 
   private async runSteps(): Promise<RunResult> {
     this.startedAt = this.clock.now();
-    const given = this.options.inputs ?? {};
+    let given = this.options.inputs ?? {};
+    // Checked before run.started records them: the trace could not write them.
+    const tooDeep = nestsDeeperThan(given);
+    if (tooDeep) given = {};
     this.emit({
       type: 'run.started',
       schemaVersion: TRACE_SCHEMA_VERSION,
@@ -112,6 +116,7 @@ export class Runner {
       stopAfter: this.options.stopAfter,
     });
     try {
+      if (tooDeep) throw new StepError({ code: 'value-too-deep', message: tooDeepMessage('an input') }, false);
       await this.prepareInputs(given);
       const error = await this.loop();
       if (error) return this.finish({ type: 'run.failed', error });
@@ -135,6 +140,8 @@ export class Runner {
       if ('error' in converted) throw new StepError({ code: 'input', message: converted.error }, false);
       values[input.name] = converted.value;
     }
+    // JSON text from the command line becomes a value only here.
+    if (nestsDeeperThan(values)) throw new StepError({ code: 'value-too-deep', message: tooDeepMessage('an input') }, false);
     this.celInputs = toCel(values);
   }
 
@@ -225,6 +232,11 @@ export class Runner {
       let execution: Execution | undefined;
       try {
         execution = await this.bodies.attempt(step, ref, frame, attempt, (event) => this.emit(event));
+        // Leaves only: a parallel or a sub-workflow wraps outputs already checked in one more level.
+        if (step.kind !== 'parallel' && step.kind !== 'workflow' && nestsDeeperThan(execution.output)) {
+          // A model may answer differently next time; a tool, a set value or a sub-workflow will not.
+          throw new StepError({ code: 'value-too-deep', stepId: step.id, message: tooDeepMessage(`the output of step \`${step.id}\``) }, step.kind === 'prompt', execution.call);
+        }
         if (step.check) this.check(step, execution, frame);
         return this.succeeded(step, ref, frame, attempt, execution, this.clock.now() - started, true);
       } catch (error) {

@@ -6,23 +6,25 @@ import * as vscode from 'vscode';
 import { PANEL_VIEW_TYPE } from '../../shared/protocol';
 import { pickRuns, summaryOf, traceFileOf } from '../runs-view/run-stores';
 import type { RunManager } from '../runs/session';
+import type { ServerConnection } from '../server';
 import { EVAL_RESULTS_COMMAND, isEvalFeedEvent } from './eval-results';
 import { RunPanel } from './run-panel';
 
 export { RunPanel };
 
-/** The trace files a compare command names: two selected nodes, two arguments, or one to pair with a picked run. */
-async function compareTargets(first: unknown, second: unknown): Promise<[string, string] | undefined> {
+/** The runs a compare command names (trace files or server runs' URLs): two selected nodes, two arguments, or one to pair with a picked run. */
+async function compareTargets(first: unknown, second: unknown, server: ServerConnection | undefined): Promise<[string, string] | undefined> {
+  const serverRuns = () => server?.runs() ?? [];
   const selected = Array.isArray(second) ? second.map(traceFileOf).filter((f): f is string => f !== undefined) : [];
   if (selected.length >= 2) return [selected[0], selected[1]];
   const a = traceFileOf(first);
   const b = Array.isArray(second) ? undefined : traceFileOf(second);
   if (a && b) return [a, b];
   if (a) {
-    const other = await pickRuns('Compare with which run?', { many: false, exclude: a, workflowFile: summaryOf(first)?.workflowFile });
+    const other = await pickRuns('Compare with which run?', { many: false, exclude: a, workflowFile: summaryOf(first)?.workflowFile, serverRuns });
     return other?.[0] ? [other[0].file, a] : undefined;
   }
-  const picked = await pickRuns('Pick two runs to compare', { many: true });
+  const picked = await pickRuns('Pick two runs to compare', { many: true, serverRuns });
   if (!picked) return undefined;
   if (picked.length !== 2) {
     void vscode.window.showInformationMessage('Orchestrate: pick exactly two runs to compare.');
@@ -33,8 +35,8 @@ async function compareTargets(first: unknown, second: unknown): Promise<[string,
   return [x.file, y.file];
 }
 
-export function registerRunPanel(context: vscode.ExtensionContext, manager: RunManager, log?: vscode.LogOutputChannel): vscode.Disposable {
-  const panel = new RunPanel(context.extensionUri, manager, log);
+export function registerRunPanel(context: vscode.ExtensionContext, manager: RunManager, log?: vscode.LogOutputChannel, server?: ServerConnection): vscode.Disposable & { panel: RunPanel } {
+  const panel = new RunPanel(context.extensionUri, manager, log, server);
   const registration = vscode.Disposable.from(
     panel,
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
@@ -46,7 +48,7 @@ export function registerRunPanel(context: vscode.ExtensionContext, manager: RunM
       if (typeof stepId === 'string') panel.selectStep(stepId);
     }),
     vscode.commands.registerCommand('orchestrate.run.open', async (arg?: unknown) => {
-      const file = traceFileOf(arg) ?? (await pickRuns('Open which run?', { many: false }))?.[0]?.file;
+      const file = traceFileOf(arg) ?? (await pickRuns('Open which run?', { many: false, serverRuns: () => server?.runs() ?? [] }))?.[0]?.file;
       if (file) await panel.showTrace(file);
     }),
     // Internal: the Test Explorer's runs, for the results grid.
@@ -54,10 +56,10 @@ export function registerRunPanel(context: vscode.ExtensionContext, manager: RunM
       if (isEvalFeedEvent(event)) panel.onEvalFeed(event);
     }),
     vscode.commands.registerCommand('orchestrate.run.compare', async (first?: unknown, second?: unknown) => {
-      const targets = await compareTargets(first, second);
+      const targets = await compareTargets(first, second, server);
       if (targets) await panel.showCompare(targets[0], targets[1]);
     }),
   );
   context.subscriptions.push(registration);
-  return registration;
+  return Object.assign(registration, { panel });
 }

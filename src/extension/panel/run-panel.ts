@@ -2,7 +2,10 @@
  * The run panel's host side: one webview panel beside the editor, showing a run
  * of this window live, a past run from its trace, or two runs compared. It opens
  * whenever a run starts, and a serializer brings it back after a reload (showing
- * again what it showed, read from disk: sessions do not survive a reload).
+ * again what it showed, read from disk: sessions do not survive a reload). A run on
+ * a connected server (src/extension/server) is shown from its trace like a past
+ * run, and followed through its events while it goes on; Stop cancels it there.
+ * (A little over 400 lines: what it shows, its channel and the controls are one state machine.)
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -11,6 +14,7 @@ import { isOpenableLink, PANEL_VIEW_TYPE, parseUiState, type ControlAction, type
 import { outlineOf } from '../../shared/workflow-outline';
 import type { RunEvent, Workflow } from '../../engine';
 import type { RunManager, RunSession } from '../runs/session';
+import { followAfterTrace, type ServerRunSource } from '../server/server-run-content';
 import { PanelChannel, type ChannelHandlers } from './channel';
 import { EvalResults, type EvalFeedEvent, type KeptEval } from './eval-results';
 import { newNonce, panelHtml } from './html';
@@ -20,6 +24,7 @@ type Content =
   | { kind: 'empty'; message: string }
   | { kind: 'session'; session: RunSession; ended: boolean }
   | { kind: 'trace'; run: TraceRun; fromEval?: { id: string; title: string } }
+  | { kind: 'server'; location: string; run: TraceRun; live: boolean }
   | { kind: 'compare'; left: TraceRun; right: TraceRun }
   | { kind: 'eval'; id: string };
 
@@ -41,8 +46,23 @@ export class RunPanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly manager: RunManager,
     private readonly log?: vscode.LogOutputChannel,
+    private readonly server?: ServerRunSource,
   ) {
     this.disposables.push(manager.onDidStartRun((session) => this.showSession(session)));
+  }
+
+  /** What the panel shows: the run's id, where it was read from, and whether it is followed live (tests read this). */
+  get shown(): { kind: Content['kind']; runId?: string; location?: string; live: boolean; events: number } {
+    const content = this.content;
+    switch (content.kind) {
+      case 'session':
+        return { kind: 'session', runId: content.session.runId, live: !content.ended, events: content.session.events.length };
+      case 'trace':
+      case 'server':
+        return { kind: content.kind, runId: content.run.trace.started.runId, location: content.run.trace.file, live: content.kind === 'server' && content.live, events: content.run.trace.events.length };
+      default:
+        return { kind: content.kind, live: false, events: 0 };
+    }
   }
 
   private get webviewRoot(): vscode.Uri {
@@ -62,6 +82,7 @@ export class RunPanel implements vscode.Disposable {
 
   /** Shows a past run from its trace file (`fromEval`: opened from that eval's grid). */
   async showTrace(file: string, fromEval?: { id: string; title: string }): Promise<void> {
+    if (this.server?.owns(file)) return this.showServerRun(file);
     const live = this.liveSessionFor(file);
     if (live) return this.showSession(live);
     try {
@@ -74,9 +95,28 @@ export class RunPanel implements vscode.Disposable {
     this.sendContent();
   }
 
+  /** Shows a run on the connected server from its trace, and follows it while it goes on. */
+  private async showServerRun(location: string): Promise<void> {
+    try {
+      const { run, live } = await this.server!.load(location);
+      const content: Content = { kind: 'server', location, run, live };
+      this.setContent(content);
+      if (live) this.followServerRun(content);
+    } catch (error) {
+      this.setContent({ kind: 'empty', message: `Cannot show ${location}: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    this.ensurePanel(false);
+    this.sendContent();
+  }
+
+  /** A run read from a trace file or from a server, for Compare. */
+  private loadRun(location: string): Promise<TraceRun> {
+    return this.server?.owns(location) ? this.server.load(location).then((loaded) => loaded.run) : loadTraceRun(location);
+  }
+
   async showCompare(leftFile: string, rightFile: string): Promise<void> {
     try {
-      const [left, right] = await Promise.all([loadTraceRun(leftFile), loadTraceRun(rightFile)]);
+      const [left, right] = await Promise.all([this.loadRun(leftFile), this.loadRun(rightFile)]);
       this.setContent({ kind: 'compare', left, right });
     } catch (error) {
       this.setContent({ kind: 'empty', message: `Cannot compare: ${error instanceof Error ? error.message : String(error)}` });
@@ -187,6 +227,28 @@ export class RunPanel implements vscode.Disposable {
     );
   }
 
+  /** Forwards a server run's events after its trace to the webview, at most one post per frame. */
+  private followServerRun(content: Extract<Content, { kind: 'server' }>): void {
+    const runId = content.run.trace.started.runId;
+    const batcher = new EventBatcher((events) => this.channel?.notify('run/events', { runId, events }));
+    this.liveBatcher = batcher;
+    const follower = followAfterTrace(this.server!, content.location, content.run.trace, {
+      onEvent: (event) => batcher.push(event),
+      onEnd: () => {
+        content.live = false;
+        if (this.panel && this.content === content) this.panel.title = this.title();
+      },
+      onError: (message) => this.log?.warn(`run panel: following ${content.location}: ${message}`),
+    });
+    this.contentDisposables.push({
+      dispose: () => {
+        follower.dispose();
+        batcher.dispose();
+        if (this.liveBatcher === batcher) this.liveBatcher = undefined;
+      },
+    });
+  }
+
   /** The batcher of the live session shown, if any. */
   private liveBatcher: EventBatcher | undefined;
 
@@ -238,7 +300,7 @@ export class RunPanel implements vscode.Disposable {
         }
       },
       requests: {
-        'run/control': ({ runId, action }) => ({ accepted: this.control(runId, action) }),
+        'run/control': async ({ runId, action }) => ({ accepted: await this.control(runId, action) }),
         'run/rerun': async ({ runId, stepId }) => {
           const file = this.workflowFileOf(runId);
           if (!file) throw new Error('This run’s workflow file is not known or no longer exists.');
@@ -293,6 +355,8 @@ export class RunPanel implements vscode.Disposable {
         return `${this.content.ended ? '' : '▶ '}Run: ${this.content.session.workflow.name}`;
       case 'trace':
         return `Run: ${this.content.run.trace.started.workflow.name}`;
+      case 'server':
+        return `${this.content.live ? '▶ ' : ''}Run: ${this.content.run.trace.started.workflow.name}`;
       case 'compare':
         return `Compare: ${this.content.left.trace.started.workflow.name}`;
       case 'eval':
@@ -325,6 +389,14 @@ export class RunPanel implements vscode.Disposable {
         else channel.notify('panel/empty', { message: NOTHING_YET });
         break;
       }
+      case 'server': {
+        // `run/show` carries every event so far, so what waits in the batcher would arrive twice.
+        this.liveBatcher?.clear();
+        const params = traceShowParams(content.run);
+        // Re-run from a step runs here, not on the server: offered for local runs only.
+        channel.notify('run/show', { ...params, header: { ...params.header, live: content.live, canRerun: false } });
+        break;
+      }
       case 'compare': {
         const source: PanelSource = { kind: 'compare', left: content.left.trace.file, right: content.right.trace.file };
         channel.notify('compare/show', { left: compareSide(content.left, source), right: compareSide(content.right, source) });
@@ -335,7 +407,14 @@ export class RunPanel implements vscode.Disposable {
 
   // ─── Requests ─────────────────────────────────────────────────────────────
 
-  private control(runId: string, action: ControlAction): boolean {
+  private control(runId: string, action: ControlAction): boolean | Promise<boolean> {
+    const content = this.content;
+    if (content.kind === 'server' && content.run.trace.started.runId === runId) {
+      if (!content.live || !this.server) return false;
+      // The server's API offers cancel only; the webview shows this message where the button is.
+      if (action !== 'stop') throw new Error('A run on a server can be stopped from here, not paused or stepped.');
+      return this.server.cancel(content.location);
+    }
     const session = this.manager.sessionFor(runId);
     if (!session || session.events.some(isEndEvent)) return false;
     const { control } = session;
@@ -356,7 +435,7 @@ export class RunPanel implements vscode.Disposable {
   private shownWorkflow(): { workflow: Workflow; uri: vscode.Uri } | undefined {
     const content = this.content;
     if (content.kind === 'session') return { workflow: content.session.workflow, uri: content.session.workflowFile };
-    if (content.kind === 'trace' && content.run.workflow) return { workflow: content.run.workflow, uri: vscode.Uri.file(content.run.workflowFile) };
+    if ((content.kind === 'trace' || content.kind === 'server') && content.run.workflow) return { workflow: content.run.workflow, uri: vscode.Uri.file(content.run.workflowFile) };
     return undefined;
   }
 

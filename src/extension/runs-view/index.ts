@@ -2,12 +2,16 @@
  * The Orchestrate view container's runs view and its commands: export, delete,
  * resume (from the trace), refresh. Opening and comparing runs are the panel's commands
  * (`orchestrate.run.open`, `orchestrate.run.compare`, registered by registerRunPanel).
+ * A connected server's runs (src/extension/server) are exported from their trace and
+ * resumed on the server; they are never deleted from here.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readTrace, runView, type RunSummary } from '../../engine/trace';
+import { readTrace, runView, type RunSummary, type TraceContents } from '../../engine/trace';
 import type { RunManager } from '../runs/session';
+import type { ServerConnection } from '../server';
+import { isServerRun } from '../server/server-runs';
 import { exportRunJson, exportRunMarkdown } from './run-export';
 import { pickRuns, summaryOf, traceFileOf, traceStores } from './run-stores';
 import { isResumable, RunsTreeProvider, type RunsNode } from './runs-tree';
@@ -20,9 +24,9 @@ function runsOf(arg: unknown, selected: unknown): RunSummary[] {
   return all.map(summaryOf).filter((s): s is RunSummary => s !== undefined);
 }
 
-async function exportRun(arg: unknown): Promise<void> {
+async function exportRun(arg: unknown, server: ServerConnection | undefined): Promise<void> {
   let file = traceFileOf(arg);
-  if (!file) file = (await pickRuns('Export which run?', { many: false }))?.[0]?.file;
+  if (!file) file = (await pickRuns('Export which run?', { many: false, serverRuns: () => server?.runs() ?? [] }))?.[0]?.file;
   if (!file) return;
   const format = await vscode.window.showQuickPick(
     [
@@ -32,7 +36,15 @@ async function exportRun(arg: unknown): Promise<void> {
     { title: 'Export the run as' },
   );
   if (!format) return;
-  const view = runView(await readTrace(file));
+  const location = file;
+  let trace: TraceContents;
+  try {
+    trace = server?.owns(location) ? (await server.load(location)).run.trace : await readTrace(location);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Orchestrate: cannot export ${location}: ${(error as Error).message}`);
+    return;
+  }
+  const view = runView(trace);
   const extension = format.format === 'json' ? 'json' : 'md';
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const target = await vscode.window.showSaveDialog({
@@ -49,9 +61,11 @@ async function exportRun(arg: unknown): Promise<void> {
 
 async function deleteRuns(runs: RunSummary[], tree: RunsTreeProvider): Promise<void> {
   if (runs.length === 0) runs = (await pickRuns('Delete which runs?', { many: true })) ?? [];
-  const deletable = runs.filter((r) => r.status !== 'running');
+  // A server's runs are the team's: they are not deleted from an editor.
+  const deletable = runs.filter((r) => r.status !== 'running' && !isServerRun(r));
   if (deletable.length === 0) {
-    if (runs.length > 0) void vscode.window.showWarningMessage('Orchestrate: a run still going cannot be deleted; stop it first.');
+    if (runs.some(isServerRun)) void vscode.window.showInformationMessage('Orchestrate: runs on a server are shared with your team and are not deleted from the editor.');
+    else if (runs.length > 0) void vscode.window.showWarningMessage('Orchestrate: a run still going cannot be deleted; stop it first.');
     return;
   }
   const what = deletable.length === 1 ? `the run ${deletable[0].id} of ${deletable[0].workflow}` : `${deletable.length} runs`;
@@ -64,18 +78,29 @@ async function deleteRuns(runs: RunSummary[], tree: RunsTreeProvider): Promise<v
   tree.refresh();
 }
 
-async function resumeRun(arg: unknown, manager: RunManager): Promise<void> {
-  const run = summaryOf(arg) ?? (await pickRuns('Resume which run?', { many: false, filter: isResumable }))?.[0];
+async function resumeRun(arg: unknown, manager: RunManager, server: ServerConnection | undefined): Promise<void> {
+  const run = summaryOf(arg) ?? (await pickRuns('Resume which run?', { many: false, filter: isResumable, serverRuns: () => server?.runs() ?? [] }))?.[0];
   if (!run) return;
   if (!isResumable(run)) {
     void vscode.window.showInformationMessage(`Orchestrate: run ${run.id} ${run.status === 'running' ? 'is still going' : 'succeeded'}; there is nothing to resume.`);
     return;
   }
+  if (isServerRun(run)) {
+    // The server continues it, where its workflow and its other runs are; the panel follows the new run.
+    try {
+      if (!server) throw new Error('not connected to its server');
+      const location = await server.resume(run.file);
+      await vscode.commands.executeCommand('orchestrate.run.open', location);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Orchestrate: cannot resume run ${run.id}: ${(error as Error).message}`);
+    }
+    return;
+  }
   await manager.start(vscode.Uri.file(run.workflowFile), 'resume', undefined, { traceFile: vscode.Uri.file(run.file) });
 }
 
-export function registerRunsView(context: vscode.ExtensionContext, manager: RunManager): vscode.Disposable {
-  const tree = new RunsTreeProvider(manager);
+export function registerRunsView(context: vscode.ExtensionContext, manager: RunManager, server?: ServerConnection): vscode.Disposable & { tree: RunsTreeProvider } {
+  const tree = new RunsTreeProvider(manager, server);
   const view = vscode.window.createTreeView<RunsNode>(RUNS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const disposables: vscode.Disposable[] = [tree, view];
 
@@ -105,13 +130,16 @@ export function registerRunsView(context: vscode.ExtensionContext, manager: RunM
       watchers = watchFolders();
       tree.refresh();
     }),
-    vscode.commands.registerCommand('orchestrate.runs.refresh', () => tree.refresh()),
-    vscode.commands.registerCommand('orchestrate.run.export', (arg: unknown) => exportRun(arg)),
+    vscode.commands.registerCommand('orchestrate.runs.refresh', () => {
+      tree.refresh();
+      void server?.refresh();
+    }),
+    vscode.commands.registerCommand('orchestrate.run.export', (arg: unknown) => exportRun(arg, server)),
     vscode.commands.registerCommand('orchestrate.run.delete', (arg: unknown, selected: unknown) => deleteRuns(runsOf(arg, selected), tree)),
     // Not `orchestrate.run.resume`: that id continues a paused run (src/extension/commands/run-commands.ts).
-    vscode.commands.registerCommand('orchestrate.run.resumeFromTrace', (arg: unknown) => resumeRun(arg, manager)),
+    vscode.commands.registerCommand('orchestrate.run.resumeFromTrace', (arg: unknown) => resumeRun(arg, manager, server)),
   );
   const registration = vscode.Disposable.from(...disposables);
   context.subscriptions.push(registration);
-  return registration;
+  return Object.assign(registration, { tree });
 }

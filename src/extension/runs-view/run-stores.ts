@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { TraceStore, type RunSummary } from '../../engine/trace';
 import { settings } from '../settings';
+import { isServerRun, serverLabel } from '../server/server-runs';
 
 export function traceStores(): TraceStore[] {
   const stores: TraceStore[] = [];
@@ -56,15 +57,17 @@ export interface RunPickItem extends vscode.QuickPickItem {
 
 export function runPickItem(run: RunSummary): RunPickItem {
   const when = new Date(run.startedAt).toLocaleString();
-  return { label: `${run.workflow}`, description: `${when} · ${run.status}`, detail: run.id, summary: run };
+  const where = isServerRun(run) ? ` · on ${serverLabel(run.server.address)}` : '';
+  return { label: `${run.workflow}`, description: `${when} · ${isServerRun(run) ? run.server.status : run.status}${where}`, detail: run.id, summary: run };
 }
 
 /** Asks for a run (or several) from every store; `undefined` when dismissed or there are none. */
 export async function pickRuns(
   title: string,
-  options: { many: boolean; exclude?: string; workflowFile?: string; filter?: (run: RunSummary) => boolean },
+  options: { many: boolean; exclude?: string; workflowFile?: string; filter?: (run: RunSummary) => boolean; serverRuns?: () => readonly RunSummary[] },
 ): Promise<RunSummary[] | undefined> {
-  let runs = await listAllRuns();
+  // A connected server's runs as last listed: picking never waits on the network.
+  let runs = [...(await listAllRuns()), ...(options.serverRuns?.() ?? [])].sort((a, b) => b.startedAt - a.startedAt);
   if (options.filter) runs = runs.filter(options.filter);
   if (options.exclude) runs = runs.filter((r) => r.file !== options.exclude);
   if (options.workflowFile) {

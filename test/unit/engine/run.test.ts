@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EngineError, RunControl, SimulatedClock, type RunEvent } from '../../../src/engine';
 import { MockProvider } from '../../../src/engine/providers/mock';
+import { MAX_KEPT_DEPTH, nestsDeeperThan } from '../../../src/engine/depth';
 import { load, path, run, ScriptedProvider } from '../../support/engine';
 
 const echo = () => new ScriptedProvider((request) => `reply to ${request.stepId}`);
@@ -791,5 +792,68 @@ describe('step.started', () => {
     assert.deepEqual(path(events, ['step.started', 'step.failed']), ['a', 'b', 'b']);
     const startedB = events.find((e) => e.type === 'step.started' && e.stepId === 'b');
     assert.ok(startedB?.type === 'step.started' && startedB.request === undefined);
+  });
+});
+
+describe('values nested too deep to keep', () => {
+  const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+  test('a reply nested past the limit fails its step with a worded error; one at the limit is kept and every event writes as JSON', async () => {
+    const workflow = load(`
+      name: deep
+      model: { provider: scripted, name: m }
+      steps:
+        - id: items
+          set: "{{ [1, 2] }}"
+        - id: each
+          for_each: steps.items.output
+          parallel:
+            - id: kept
+              prompt: "kept {{ item }}"
+              output: { schema: { type: array } }
+            - id: plain
+              prompt: "plain {{ item }}"
+        - id: broken
+          prompt: too deep
+          output: { schema: { type: array } }
+          retries: 1
+    `);
+    const provider = new ScriptedProvider((request) => (request.stepId === 'broken' ? nested(MAX_KEPT_DEPTH + 1) : request.stepId === 'kept' ? nested(MAX_KEPT_DEPTH) : 'ok'));
+    const { result, events } = await run(workflow, provider);
+    assert.equal(result.status, 'failed');
+    assert.equal(result.error?.code, 'value-too-deep');
+    assert.match(result.error?.message ?? '', /output of step `broken` nests lists or objects more than 1,000 levels deep/);
+    // A model may answer differently: the reply counts as a retryable failure.
+    assert.equal(provider.requests.filter((r) => r.stepId === 'broken').length, 2);
+    for (const event of events) assert.doesNotThrow(() => JSON.stringify(event), event.type);
+    assert.equal(result.steps.each?.status, 'succeeded');
+  });
+
+  test('inputs nested past the limit fail the run before it records them, as an object or as JSON text', async () => {
+    const workflow = load(`
+      name: deep-input
+      inputs:
+        x: { type: array }
+      steps:
+        - id: a
+          set: "{{ inputs.x }}"
+    `);
+    const deep = JSON.parse(nested(5000)) as unknown;
+    for (const given of [deep, nested(5000)]) {
+      const { result, events } = await run(workflow, echo(), { inputs: { x: given } });
+      assert.equal(result.status, 'failed');
+      assert.equal(result.error?.code, 'value-too-deep');
+      assert.match(result.error?.message ?? '', /an input nests/);
+      for (const event of events) assert.doesNotThrow(() => JSON.stringify(event), event.type);
+    }
+  });
+
+  test('nestsDeeperThan counts levels of lists and objects without recursion', () => {
+    assert.equal(nestsDeeperThan(JSON.parse(nested(3))), false);
+    assert.equal(nestsDeeperThan(JSON.parse(nested(3)), 2), true);
+    assert.equal(nestsDeeperThan({ a: [{ b: 1 }] }, 3), false);
+    assert.equal(nestsDeeperThan({ a: [{ b: {} }] }, 3), true);
+    assert.equal(nestsDeeperThan('[[[['), false);
+    assert.equal(nestsDeeperThan(JSON.parse(nested(200_000))), true);
   });
 });

@@ -261,6 +261,18 @@ describe('checkWorkflow options and formatting', () => {
     }
   });
 
+  test('one problem per mistake: triggers and tests are worded by their own checkers, and a value that may take several shapes is judged by the shape it has', () => {
+    const codes = (yaml: string) => checkWorkflow(`name: k\n${yaml}\nsteps:\n  - { id: a, set: 1 }\n`, 'x.workflow.yaml').problems.map((p) => `${p.code}: ${p.message}`);
+    assert.deepEqual(codes('on:\n  webhok: { path: /x, secret_env: X }'), ['trigger-unknown-key: unknown trigger `webhok` in `on:`; known triggers: webhook, schedule']);
+    const schedule = codes('on:\n  schedule: [ { cron: "* * * * *", timezon: UTC } ]');
+    assert.equal(schedule.length, 1, schedule.join('\n'));
+    assert.match(schedule[0], /^trigger-unknown-key: unknown key `timezon`/);
+    const webhook = codes('on:\n  webhook: { pth: /x, secret_env: X }');
+    assert.ok(webhook.every((p) => p.startsWith('trigger-')), webhook.join('\n'));
+    assert.doesNotMatch(webhook.join('\n'), /must be a list|not a mapping/);
+    assert.deepEqual(codes('tests:\n  - { name: t, expct: { output: 1 } }').map((p) => p.split(':')[0]), ['test-unknown-key']);
+  });
+
   test('CRLF line endings give the same lines and columns', () => {
     const crlf = text.replace(/\n/g, '\r\n');
     const result = checkWorkflow(crlf, VALID, { files: existing(() => true) });

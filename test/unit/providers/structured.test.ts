@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { BoundedMap } from '../../../src/engine/providers/bounded-map';
 import { isProviderError } from '../../../src/engine/providers/errors';
+import { exampleOf } from '../../../src/engine/providers/mock';
 import { compileSchema, parseReply, validateReply } from '../../../src/engine/providers/structured';
 
 const who = { provider: 'openai', model: 'gpt-4o-mini' };
@@ -103,4 +104,15 @@ test('property: a BoundedMap agrees with an unbounded LRU model', () => {
       });
     }),
   );
+});
+
+test('prototype names are ordinary keys: Object.prototype never meets `required` or `properties`, and the mock writes them', () => {
+  for (const key of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__']) {
+    const schema = { type: 'object', properties: { [key]: { type: 'string' } }, required: [key] };
+    assert.match(mismatch({}, schema), new RegExp(key.replace(/_/g, '_')), `{} lacks ${key}`);
+    assert.deepEqual(Object.keys(validateReply({ text: `{"${key}": "x"}` }, schema, who) as object), [key]);
+    const example = exampleOf(schema) as Record<string, unknown>;
+    assert.ok(Object.hasOwn(example, key), `the mock's example has its own ${key}`);
+    assert.doesNotThrow(() => validateReply({ text: JSON.stringify(example), json: example }, schema, who));
+  }
 });
