@@ -20,7 +20,9 @@ import type { WorkflowOutline } from '../src/shared/workflow-outline';
 import { layoutGraph, type GraphLayout } from './graph-layout';
 import type { HostConnection } from './host-connection';
 import type { MarkdownRenderer } from './markdown';
+import type { EvalGridParams } from '../src/shared/eval-grid';
 import { compareView, type CompareSideProps } from './views/compare-view';
+import { evalGridView } from './views/eval-grid';
 import { runView } from './views/run-view';
 
 /** Above this many steps the graph waits to be asked for: dagre takes about a second for 1,000 nodes. */
@@ -35,6 +37,8 @@ interface RunState {
   layout?: GraphLayout;
   layoutScheduled: boolean;
   forceGraph: boolean;
+  /** Opened from an eval's grid: the way back. */
+  fromEval?: { id: string; title: string };
 }
 
 interface CompareState {
@@ -44,7 +48,12 @@ interface CompareState {
   comparison: RunComparison;
 }
 
-type ViewState = { kind: 'loading' } | { kind: 'empty'; message: string } | RunState | CompareState;
+interface EvalState {
+  kind: 'eval';
+  grid: EvalGridParams;
+}
+
+type ViewState = { kind: 'loading' } | { kind: 'empty'; message: string } | RunState | CompareState | EvalState;
 
 function sameSource(a: PanelSource | undefined, b: PanelSource | undefined): boolean {
   return a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
@@ -63,6 +72,7 @@ export class PanelApp {
   private notice: string | undefined;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private onlyChanged = false;
+  private onlyFailures = false;
   private announcement = '';
   private restoreScroll = true;
   private focusSelection = false;
@@ -129,6 +139,16 @@ export class PanelApp {
       switch (message.method) {
         case 'run/show':
           this.showRun(message.params.header, message.params.outline, message.params.events, message.params.interrupted === true);
+          if (this.view.kind === 'run' && message.params.fromEval) this.view.fromEval = message.params.fromEval;
+          break;
+        case 'eval/show':
+          this.resetFor({ kind: 'eval', id: message.params.id });
+          this.view = { kind: 'eval', grid: message.params };
+          break;
+        case 'eval/rows':
+          if (this.view.kind === 'eval' && this.view.grid.id === message.params.id) {
+            this.view = { kind: 'eval', grid: { ...this.view.grid, rows: [...this.view.grid.rows, ...message.params.rows], running: message.params.running } };
+          }
           break;
         case 'compare/show': {
           const side = (s: typeof message.params.left): CompareSideProps => {
@@ -367,7 +387,7 @@ export class PanelApp {
   }
 
   private render(): void {
-    render(html`<div id="run-panel" class="panel" data-view=${this.view.kind}>${this.content()}<div class="sr-only" aria-live="polite">${this.announcement}</div></div>`, this.root);
+    render(html`<div id="run-panel" class="panel" data-view=${this.view.kind}>${this.backToEval()}${this.content()}<div class="sr-only" aria-live="polite">${this.announcement}</div></div>`, this.root);
     if (this.view.kind === 'run') this.scheduleLayout(this.view);
     this.afterRender();
   }
@@ -404,6 +424,19 @@ export class PanelApp {
               this.onlyChanged = !this.onlyChanged;
               this.requestFrame();
             },
+          },
+        );
+      case 'eval':
+        return evalGridView(
+          { grid: view.grid, onlyFailures: this.onlyFailures, expanded: this.expanded },
+          {
+            open: (key) => this.host.command('eval/open', { id: view.grid.id, key }),
+            toggle: (key, open) => this.toggle(key, open),
+            toggleOnlyFailures: () => {
+              this.onlyFailures = !this.onlyFailures;
+              this.requestFrame();
+            },
+            markdown: (key, text) => this.renderMarkdown(key, text),
           },
         );
       case 'run':
@@ -459,5 +492,12 @@ export class PanelApp {
           },
         );
     }
+  }
+
+  /** Above a run opened from an eval's grid: the way back to the grid. */
+  private backToEval(): TemplateResult | typeof nothing {
+    const from = this.view.kind === 'run' ? this.view.fromEval : undefined;
+    if (!from) return nothing;
+    return html`<div class="eval-back"><vscode-button id="eval-back" secondary icon="arrow-left" @click=${() => this.host.command('eval/back', { id: from.id })}>Results: ${from.title}</vscode-button></div>`;
   }
 }

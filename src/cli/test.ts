@@ -56,6 +56,8 @@ Options:
   --reporter json|junit|markdown
                            print a report on stdout (or into --out)
   --out FILE               write the report to FILE instead of stdout
+  --allow-tools PATTERN    let these MCP tools run without asking (files.read_text_file, files.*);
+                           repeatable or comma-separated
   --mock                   every step and judge on the mock provider (also ORCHESTRATE_USE_MOCK=true)
   --mock-delay MS          how long each mock reply takes
   --cache reuse|refresh|off
@@ -81,6 +83,7 @@ const OPTIONS = {
   reporter: { type: 'string' },
   out: { type: 'string' },
   mock: { type: 'boolean' },
+  'allow-tools': { type: 'string', multiple: true },
   'mock-delay': { type: 'string' },
   cache: { type: 'string' },
   traces: { type: 'string' },

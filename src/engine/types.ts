@@ -101,6 +101,8 @@ export type ProblemCode =
   | 'test-schema'
   | 'test-budget'
   | 'test-threshold'
+  | 'test-unknown-tool'
+  | 'test-tool-conflict'
   | 'mcp-server-invalid'
   | 'mcp-server-name'
   | 'mcp-literal-secret'

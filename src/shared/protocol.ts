@@ -15,6 +15,7 @@
  * model output, so it is treated as untrusted input.
  */
 import type { RunEvent } from '../engine/types';
+import type { EvalGridParams, EvalRowsParams } from './eval-grid';
 import type { WorkflowOutline } from './workflow-outline';
 
 export const PANEL_VIEW_TYPE = 'orchestrate.runPanel';
@@ -23,7 +24,9 @@ export const PANEL_VIEW_TYPE = 'orchestrate.runPanel';
 export type PanelSource =
   | { kind: 'session'; runId: string; traceFile?: string }
   | { kind: 'trace'; traceFile: string }
-  | { kind: 'compare'; left: string; right: string };
+  | { kind: 'compare'; left: string; right: string }
+  /** An eval's results grid: held by the host while the window lives. */
+  | { kind: 'eval'; id: string };
 
 /** About the run shown, beside its events. */
 export interface RunHeader {
@@ -47,6 +50,8 @@ export interface ShowRunParams {
   events: RunEvent[];
   /** The trace ends without an end event and no process is writing it. */
   interrupted?: boolean;
+  /** The run was opened from an eval's results grid: the panel offers the way back. */
+  fromEval?: { id: string; title: string };
 }
 
 export interface RunEventsParams {
@@ -86,6 +91,10 @@ export interface Notifications {
   'panel/empty': ShowEmptyParams;
   /** Select a step (the editor asked for it). */
   'step/select': SelectStepParams;
+  /** Show an eval's results grid (the rows so far). */
+  'eval/show': EvalGridParams;
+  /** More rows of the eval shown. */
+  'eval/rows': EvalRowsParams;
 }
 
 export type ControlAction = 'pause' | 'resume' | 'step' | 'stop';
@@ -103,6 +112,10 @@ export interface Commands {
   'webview/error': { message: string };
   /** A step row was dragged onto another: move `stepId` in the workflow file to where `toStepId` is (one undoable edit). */
   'step/move': { stepId: string; toStepId: string };
+  /** Open a case run of the eval shown (its row's key) in the panel. */
+  'eval/open': { id: string; key: string };
+  /** Show the eval's results grid again, from a run opened from it. */
+  'eval/back': { id: string };
 }
 
 /** Webview → host, answered by one response each. */
@@ -185,6 +198,8 @@ const COMMAND_PARAMS: { [M in CommandMethod]: Checker } = {
   'link/open': (p) => isString(p.href) && p.href.length <= 8192,
   'webview/error': (p) => isString(p.message),
   'step/move': (p) => isString(p.stepId) && isString(p.toStepId),
+  'eval/open': (p) => isString(p.id) && isString(p.key) && p.key.length <= 100_000,
+  'eval/back': (p) => isString(p.id),
 };
 
 const REQUEST_PARAMS: { [M in RequestMethod]: Checker } = {
@@ -220,6 +235,8 @@ const NOTIFICATION_METHODS: { [M in NotificationMethod]: true } = {
   'compare/show': true,
   'panel/empty': true,
   'step/select': true,
+  'eval/show': true,
+  'eval/rows': true,
 };
 
 /** The message if it is one the host sends (the webview's window gets messages from elsewhere too). */
@@ -241,6 +258,8 @@ function isSource(value: unknown): value is PanelSource {
       return isString(value.traceFile);
     case 'compare':
       return isString(value.left) && isString(value.right);
+    case 'eval':
+      return isString(value.id);
     default:
       return false;
   }

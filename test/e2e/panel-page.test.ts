@@ -11,6 +11,10 @@ import type { RunEvent } from '../../src/engine';
 import { MockProvider } from '../../src/engine/providers/mock';
 import { notification, type CommandMessage, type RequestMessage, type RunHeader, type WebviewToHost } from '../../src/shared/protocol';
 import { outlineOf } from '../../src/shared/workflow-outline';
+import { gridRowOf, type EvalGridRow } from '../../src/shared/eval-grid';
+import { evalJobs, parseTests, runEval, type CaseResult } from '../../src/engine/eval';
+import { loadWorkflow } from '../../src/engine/load';
+import { createResolver } from '../../src/engine/providers';
 import { load, run } from '../support/engine';
 import { HOSTILE_REPLY, openPanelPage, type PanelPage } from '../support/panel-page';
 
@@ -272,3 +276,129 @@ describe('the run panel in a light theme', () => {
     }
   });
 });
+
+describe('an eval\'s results grid in the panel', () => {
+  const GRID_WORKFLOW = `name: Grid test
+model: { provider: mock, name: mock-model }
+inputs:
+  topic: { default: owls }
+steps:
+  - id: write
+    prompt: "Write about {{ inputs.topic }}"
+    mock: "A **note** about {{ inputs.topic }}."
+outputs:
+  text: "{{ steps.write.output }}"
+tests:
+  - name: owls
+    inputs: { topic: owls }
+    expect:
+      - contains: owls
+        output: text
+      - budget: { tokens: 100000 }
+  - name: cats
+    inputs: { topic: cats }
+    expect:
+      - contains: owls
+        output: text
+      - budget: { tokens: 100000 }
+  - name: hostile
+    mock: { write: ${JSON.stringify(HOSTILE_REPLY)} }
+    expect:
+      - matches: "never there"
+        output: text
+`;
+  let panel: PanelPage;
+  let rows: EvalGridRow[];
+
+  before(async () => {
+    const { workflow } = loadWorkflow(GRID_WORKFLOW, 'grid.workflow.yaml');
+    const suite = parseTests(GRID_WORKFLOW, 'grid.workflow.yaml', workflow);
+    assert.deepEqual(suite.problems, []);
+    const results: CaseResult[] = [];
+    await runEval(evalJobs({ suites: [{ file: 'grid.workflow.yaml', absolute: '/grid.workflow.yaml', workflow: workflow!, text: GRID_WORKFLOW, entries: suite.entries }], repeat: 1 }), {
+      concurrency: 1,
+      providers: createResolver({}, { forceMock: true }),
+      store: undefined,
+      onResult: (result) => results.push(result),
+    });
+    // The host knows each case run's trace; the grid only learns that there is one.
+    rows = results.map((result) => gridRowOf({ ...result, trace: `/traces/${result.runId}.jsonl` }));
+    panel = await openPanelPage({ theme: 'dark' });
+    await panel.waitForSent(isReady);
+  });
+
+  after(async () => {
+    await panel?.close();
+  });
+
+  test('rows stream in: a row per case run, a column per expectation, the failure in the cell\'s tooltip', async () => {
+    const { frame } = panel;
+    await panel.post(notification('eval/show', { id: 'e1', title: 'Tests of grid.workflow.yaml', rows: rows.slice(0, 1), running: true }));
+    await frame.locator('#eval-grid[data-running="true"] tr.eval-row').first().waitFor();
+    await panel.post(notification('eval/rows', { id: 'e1', rows: rows.slice(1), running: false }));
+    await frame.locator('#eval-grid[data-running="false"]').waitFor();
+    assert.equal(await frame.locator('tr.eval-row').count(), 3);
+    assert.deepEqual(await frame.locator('.eval-table thead th').allTextContents(), ['Case', 'contains output text', 'budget', 'matches output text', 'Output', 'Score', 'Tokens', 'Cost', 'Time']);
+    assert.deepEqual(await frame.locator('tr.eval-row').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-passed'))), ['true', 'false', 'false']);
+    const cats = frame.locator(`tr.eval-row[data-key="${cssString(rows[1].key)}"]`);
+    assert.equal(await cats.locator('td.expectation-cell').first().getAttribute('title'), 'contains output text: output text does not contain "owls"; it is "A **note** about cats."');
+    assert.equal(await cats.locator('td.score-cell').textContent(), '1/2');
+    assert.match((await frame.locator('#eval-totals').textContent()) ?? '', /3 runs\s*1 passed\s*2 failed/);
+    // The output is rendered as the run view renders a step's: sanitized markdown.
+    await frame.locator(`tr.eval-row[data-key="${cssString(rows[0].key)}"] .output-cell .markdown strong`).filter({ hasText: 'note' }).waitFor();
+    await panel.page.screenshot({ path: path.join(SCREENSHOTS, 'panel-page-eval-grid-dark.png') });
+  });
+
+  test('hostile model output in a row is inert', async () => {
+    const { frame } = panel;
+    const hostile = frame.locator(`tr.eval-row[data-key="${cssString(rows[2].key)}"]`);
+    await hostile.locator('.row-toggle').click();
+    await frame.locator('.eval-detail-row .eval-output .markdown').waitFor();
+    const findings = await frame.evaluate(() => {
+      const grid = document.querySelector('#eval-grid')!;
+      return {
+        images: grid.querySelectorAll('img').length,
+        scripts: grid.querySelectorAll('script').length,
+        svgs: grid.querySelectorAll('svg').length,
+        jsHrefs: [...grid.querySelectorAll('[href]')].filter((a) => /^\s*javascript:/i.test(a.getAttribute('href') ?? '')).length,
+        eventAttributes: [...grid.querySelectorAll('*')].flatMap((el) => el.getAttributeNames().filter((n) => n.startsWith('on'))).length,
+        pwned: (window as unknown as { __pwned?: number }).__pwned ?? null,
+        detail: grid.querySelector('.eval-detail-row .failure-message')?.textContent ?? '',
+      };
+    });
+    assert.deepEqual({ ...findings, detail: undefined }, { images: 0, scripts: 0, svgs: 0, jsHrefs: 0, eventAttributes: 0, pwned: null, detail: undefined });
+    assert.match(findings.detail, /does not match \/never there\/; it is "Some \*\*bold\*\*/);
+  });
+
+  test('only failures; a click on a row opens its run, and the run offers the way back', async () => {
+    const { frame } = panel;
+    await frame.locator('#only-failures').click();
+    await frame.locator('tr.eval-row[data-passed="true"]').waitFor({ state: 'detached' });
+    assert.equal(await frame.locator('tr.eval-row').count(), 2);
+    await frame.locator(`tr.eval-row[data-key="${cssString(rows[1].key)}"] td.score-cell`).click();
+    const open = await panel.waitForSent((m): m is CommandMessage<'eval/open'> => m.type === 'command' && m.method === 'eval/open');
+    assert.deepEqual(open.params, { id: 'e1', key: rows[1].key });
+    // The host answers with the case's run, marked as opened from the grid.
+    const runEvents = (await run(workflow, new MockProvider())).events;
+    await panel.post(notification('run/show', { header: { ...header(runEvents[0].runId), live: false }, outline: outlineOf(workflow), events: runEvents, fromEval: { id: 'e1', title: 'Tests of grid.workflow.yaml' } }));
+    await frame.locator('#run-view').waitFor();
+    await frame.locator('#eval-back').click();
+    const back = await panel.waitForSent((m): m is CommandMessage<'eval/back'> => m.type === 'command' && m.method === 'eval/back');
+    assert.deepEqual(back.params, { id: 'e1' });
+    // Keyboard: Enter on a focused row opens it too.
+    await panel.post(notification('eval/show', { id: 'e1', title: 'Tests of grid.workflow.yaml', rows, running: false }));
+    await frame.locator(`tr.eval-row[data-key="${cssString(rows[2].key)}"]`).focus();
+    await panel.page.keyboard.press('Enter');
+    await panel.waitForSent((m): m is CommandMessage<'eval/open'> => m.type === 'command' && m.method === 'eval/open' && m.params.key === rows[2].key);
+  });
+
+  test('the grid ran under the host\'s CSP without a violation or error', () => {
+    assert.deepEqual(panel.cspViolations, []);
+    assert.deepEqual(panel.errors, []);
+  });
+});
+
+/** A key (JSON text) as a CSS attribute-selector value. */
+function cssString(text: string): string {
+  return text.replace(/["\\]/g, '\\$&');
+}

@@ -12,6 +12,7 @@ import { evaluateExpectation, renderExpected, scopeOf, type ExpectationScope } f
 import { topLevelPath, visitCounts, type RunFacts } from './facts';
 import { judge } from './judge';
 import { subjectLabel } from './labels';
+import { checkTrajectory } from './trajectory';
 import type { Expectation, ExpectationResult, Subject } from './types';
 
 export interface CheckContext {
@@ -82,6 +83,8 @@ async function check(expectation: Expectation, facts: RunFacts, scope: Expectati
       return { passed: false, message: `the run ${facts.status}${facts.error ? ` (${facts.error.message})` : ''}, expected it to have ${expectation.status}`, expected: expectation.status, actual: facts.status };
     case 'path':
       return checkPath(expectation, facts);
+    case 'tools':
+      return checkTrajectory(expectation, facts.tools, scope);
     case 'budget': {
       const over: string[] = [];
       if (expectation.latencyMs !== undefined && facts.durationMs > expectation.latencyMs) over.push(`it took ${formatDuration(facts.durationMs)}, over the ${formatDuration(expectation.latencyMs)} allowed`);

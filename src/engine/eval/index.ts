@@ -2,8 +2,9 @@
 export * from './types';
 export { parseTests } from './parse';
 export { labelOf, subjectLabel } from './labels';
-export { runFacts, topLevelPath, visitCounts, type RunFacts, type PathEntry, type ModelCallFact } from './facts';
+export { runFacts, topLevelPath, visitCounts, type RunFacts, type PathEntry, type ModelCallFact, type ToolCallFact } from './facts';
 export { checkExpectations, subjectValue, deepEqual, asText, type CheckContext } from './expect';
+export { checkTrajectory, argumentDifferences, describeCall, type TrajectoryOutcome } from './trajectory';
 export { judge, type JudgeRequest, type JudgeVerdict } from './judge';
 export { readRows, rowInputs, estimateRows, isDatasetFile, DatasetError, DATASET_EXTENSIONS, type DatasetRow } from './dataset';
 export { runCase, withMocks, type CaseRun, type CaseRunOptions, type CaseOutcome } from './run-case';

@@ -17,6 +17,8 @@ export function labelOf(spec: ExpectationSpec): string {
       return `status ${spec.status}`;
     case 'path':
       return spec.exact ? `path ${spec.exact.join(' → ')}` : 'path';
+    case 'tools':
+      return spec.order === 'exact' && spec.calls ? `tools ${spec.calls.map((call) => call.name).join(' → ') || '(none)'}` : 'tools';
     case 'budget':
       return 'budget';
   }

@@ -14,13 +14,14 @@ import { didYouMean } from '../suggest';
 import type { ModelSettings, SourceRange, Template, TemplateValue, Workflow } from '../types';
 import { expectationSyntaxError } from './cel';
 import { labelOf } from './labels';
+import { readToolsExpectation } from './parse-tools';
 import type { DatasetCase, Expectation, ExpectationSpec, Subject, TestEntry, TestProblem, TestProblemCode, TestSuite } from './types';
 
 const ENTRY_KEYS = ['name', 'description', 'inputs', 'rows', 'columns', 'mock', 'expect'];
-const KIND_KEYS = ['equals', 'contains', 'matches', 'schema', 'cel', 'status', 'path', 'budget', 'judge'] as const;
+const KIND_KEYS = ['equals', 'contains', 'matches', 'schema', 'cel', 'status', 'path', 'tools', 'budget', 'judge'] as const;
 const SUBJECT_KEYS = ['output', 'step', 'field'];
 const KIND_EXTRA: Partial<Record<(typeof KIND_KEYS)[number], string[]>> = { judge: ['threshold', 'model', 'mock'] };
-const SUBJECTLESS = new Set(['cel', 'status', 'path', 'budget']);
+const SUBJECTLESS = new Set(['cel', 'status', 'path', 'tools', 'budget']);
 const DEFAULT_THRESHOLD = 0.7;
 
 /** Parses `tests:` of a workflow file's text. Never throws. */
@@ -220,10 +221,10 @@ class TestReader {
         return { kind, subject, schema: plain as Record<string, unknown> };
       }
       case 'cel': {
-        if (typeof plain !== 'string' && typeof plain !== 'boolean') return this.fail(value, 'test-shape', '`cel:` is an expression over `outputs`, `steps`, `usage`, `cost`, `calls`, `path`, `inputs`, `run` and `row`, e.g. `outputs.score > 3`');
+        if (typeof plain !== 'string' && typeof plain !== 'boolean') return this.fail(value, 'test-shape', '`cel:` is an expression over `outputs`, `steps`, `usage`, `cost`, `calls`, `tools`, `path`, `inputs`, `run` and `row`, e.g. `outputs.score > 3`');
         const source = String(plain).trim().replace(/^\{\{([\s\S]*)\}\}$/, '$1').trim();
         const error = expectationSyntaxError(source);
-        if (error) return this.fail(value, 'test-expression', `\`${source}\` cannot be checked: ${error} (names: outputs, steps, usage, cost, calls, path, inputs, run, row)`);
+        if (error) return this.fail(value, 'test-expression', `\`${source}\` cannot be checked: ${error} (names: outputs, steps, usage, cost, calls, tools, path, inputs, run, row)`);
         return { kind, expr: { source, range: this.range(value) } };
       }
       case 'status':
@@ -231,6 +232,8 @@ class TestReader {
         return this.fail(value, 'test-shape', '`status:` is `succeeded` or `failed`: how the run must end');
       case 'path':
         return this.path(value);
+      case 'tools':
+        return readToolsExpectation(value, { workflow: this.workflow, problem: (n, code, message) => this.problem(n, code, message), range: (n) => this.range(n), knownKeys: (map, allowed, what) => this.knownKeys(map, allowed, what), key: (pair) => this.key(pair) });
       case 'budget':
         return this.budget(value);
       case 'judge': {

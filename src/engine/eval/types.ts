@@ -35,7 +35,45 @@ export type ExpectationSpec =
   | { kind: 'status'; status: 'succeeded' | 'failed' }
   | { kind: 'path'; exact?: string[]; includes?: string[]; excludes?: string[]; visits?: Record<string, number> }
   | { kind: 'budget'; latencyMs?: number; tokens?: number; costUsd?: number }
-  | { kind: 'judge'; subject: Subject; rubric: string; threshold: number; model?: ModelSettings; mock?: unknown };
+  | { kind: 'judge'; subject: Subject; rubric: string; threshold: number; model?: ModelSettings; mock?: unknown }
+  | ToolsExpectationSpec;
+
+/**
+ * How the expected calls of a `tools:` expectation meet the run's tool calls:
+ * `exact` — they are all the calls, in this order; `in-order` — they were made in this
+ * order, other calls may come between; `any` — each was made, in any order.
+ */
+export type ToolCallOrder = 'exact' | 'in-order' | 'any';
+export const TOOL_CALL_ORDERS: readonly ToolCallOrder[] = ['exact', 'in-order', 'any'];
+
+/** One call a `tools:` expectation looks for. */
+export interface ExpectedToolCall {
+  /** `server.tool`, or a pattern such as `files.*`. */
+  name: string;
+  /** The call's arguments, exactly (deep equality; strings may be `{{ row.x }}` templates). */
+  args?: unknown;
+  /** A CEL predicate over `call` (and the names `cel:` sees). */
+  where?: Expr;
+}
+
+/** How many calls of the tools a pattern names the run may make. */
+export interface ToolCallCount {
+  name: string;
+  min?: number;
+  max?: number;
+}
+
+/** The tool-call trajectory: which tools were called, with which arguments, how often, and which never. */
+export interface ToolsExpectationSpec {
+  kind: 'tools';
+  calls?: ExpectedToolCall[];
+  order: ToolCallOrder;
+  /** Tools (names or patterns) no call may name. */
+  never?: string[];
+  /** At most this many tool calls in all. */
+  max?: number;
+  counts?: ToolCallCount[];
+}
 
 /** An expectation as written: its check, a short label for tables, and where it is. */
 export type Expectation = ExpectationSpec & { label: string; range: SourceRange };

@@ -7,6 +7,7 @@ import { PANEL_VIEW_TYPE } from '../../shared/protocol';
 import { pickRuns, summaryOf, traceFileOf } from '../runs-view/run-stores';
 import type { RunManager } from '../runs/session';
 import type { ServerConnection } from '../server';
+import { EVAL_RESULTS_COMMAND, isEvalFeedEvent } from './eval-results';
 import { RunPanel } from './run-panel';
 
 export { RunPanel };
@@ -49,6 +50,10 @@ export function registerRunPanel(context: vscode.ExtensionContext, manager: RunM
     vscode.commands.registerCommand('orchestrate.run.open', async (arg?: unknown) => {
       const file = traceFileOf(arg) ?? (await pickRuns('Open which run?', { many: false, serverRuns: () => server?.runs() ?? [] }))?.[0]?.file;
       if (file) await panel.showTrace(file);
+    }),
+    // Internal: the Test Explorer's runs, for the results grid.
+    vscode.commands.registerCommand(EVAL_RESULTS_COMMAND, (event?: unknown) => {
+      if (isEvalFeedEvent(event)) panel.onEvalFeed(event);
     }),
     vscode.commands.registerCommand('orchestrate.run.compare', async (first?: unknown, second?: unknown) => {
       const targets = await compareTargets(first, second, server);

@@ -9,22 +9,24 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EventBatcher } from '../../shared/event-batcher';
+import { EventBatcher, FRAME_MS } from '../../shared/event-batcher';
 import { isOpenableLink, PANEL_VIEW_TYPE, parseUiState, type ControlAction, type PanelSource } from '../../shared/protocol';
 import { outlineOf } from '../../shared/workflow-outline';
 import type { RunEvent, Workflow } from '../../engine';
 import type { RunManager, RunSession } from '../runs/session';
 import { followAfterTrace, type ServerRunSource } from '../server/server-run-content';
 import { PanelChannel, type ChannelHandlers } from './channel';
+import { EvalResults, type EvalFeedEvent, type KeptEval } from './eval-results';
 import { newNonce, panelHtml } from './html';
 import { compareSide, loadTraceRun, sessionShowParams, traceShowParams, type TraceRun } from './panel-content';
 
 type Content =
   | { kind: 'empty'; message: string }
   | { kind: 'session'; session: RunSession; ended: boolean }
-  | { kind: 'trace'; run: TraceRun }
+  | { kind: 'trace'; run: TraceRun; fromEval?: { id: string; title: string } }
   | { kind: 'server'; location: string; run: TraceRun; live: boolean }
-  | { kind: 'compare'; left: TraceRun; right: TraceRun };
+  | { kind: 'compare'; left: TraceRun; right: TraceRun }
+  | { kind: 'eval'; id: string };
 
 const NOTHING_YET = 'No run yet. Run a workflow (the ▶ Run lens above its steps, or Orchestrate: Run Workflow) and it shows here; past runs are in the Orchestrate view.';
 
@@ -37,6 +39,8 @@ export class RunPanel implements vscode.Disposable {
   /** The live session's subscription and batcher, replaced with the content. */
   private contentDisposables: vscode.Disposable[] = [];
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly evals = new EvalResults();
+  private evalFlush: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -76,14 +80,14 @@ export class RunPanel implements vscode.Disposable {
     this.sendContent();
   }
 
-  /** Shows a past run from its trace file. */
-  async showTrace(file: string): Promise<void> {
+  /** Shows a past run from its trace file (`fromEval`: opened from that eval's grid). */
+  async showTrace(file: string, fromEval?: { id: string; title: string }): Promise<void> {
     if (this.server?.owns(file)) return this.showServerRun(file);
     const live = this.liveSessionFor(file);
     if (live) return this.showSession(live);
     try {
       const run = await loadTraceRun(file);
-      this.setContent({ kind: 'trace', run });
+      this.setContent(fromEval ? { kind: 'trace', run, fromEval } : { kind: 'trace', run });
     } catch (error) {
       this.setContent({ kind: 'empty', message: `Cannot show ${file}: ${error instanceof Error ? error.message : String(error)}` });
     }
@@ -121,6 +125,36 @@ export class RunPanel implements vscode.Disposable {
     this.sendContent();
   }
 
+  // ─── Evals ────────────────────────────────────────────────────────────────
+
+  /** A test run's progress: kept, and shown as a grid once it is an eval (two case runs or more). */
+  onEvalFeed(event: EvalFeedEvent): void {
+    const kept = this.evals.apply(event);
+    if (!kept) return;
+    if (this.content.kind === 'eval' && this.content.id === kept.id) this.scheduleEvalFlush(kept);
+    // One case run leaves the panel as it is; the second makes it an eval worth a grid.
+    else if (event.type === 'result' && kept.rows.length === 2) this.showEval(kept.id);
+  }
+
+  /** Shows an eval's grid; false when the eval is not kept (any more). */
+  showEval(id: string): boolean {
+    if (!this.evals.get(id)) return false;
+    this.setContent({ kind: 'eval', id });
+    this.ensurePanel(true);
+    this.sendContent();
+    return true;
+  }
+
+  /** Rows arrive as fast as case runs finish: posted at most once a frame. */
+  private scheduleEvalFlush(kept: KeptEval): void {
+    if (this.evalFlush !== undefined) return;
+    this.evalFlush = setTimeout(() => {
+      this.evalFlush = undefined;
+      const rows = this.evals.takePending(kept);
+      if (this.content.kind === 'eval' && this.content.id === kept.id && this.channel?.isReady) this.channel.notify('eval/rows', { id: kept.id, rows, running: kept.running });
+    }, FRAME_MS);
+  }
+
   /** Opens the panel on a run of this window, or the current run, or what it showed last. */
   show(runId?: string): void {
     const session = runId === undefined ? undefined : this.manager.sessionFor(runId);
@@ -151,6 +185,8 @@ export class RunPanel implements vscode.Disposable {
       return this.showTrace(source.traceFile);
     } else if (source?.kind === 'compare') {
       return this.showCompare(source.left, source.right);
+    } else if (source?.kind === 'eval' && this.showEval(source.id)) {
+      return;
     }
     if (this.manager.current) return this.showSession(this.manager.current);
     this.setContent({ kind: 'empty', message: NOTHING_YET });
@@ -251,6 +287,16 @@ export class RunPanel implements vscode.Disposable {
             if (shown) void vscode.commands.executeCommand('orchestrate.step.moveTo', { uri: shown.uri, ...message.params });
             break;
           }
+          case 'eval/open': {
+            // By the row's key: the webview never names a file to open.
+            const kept = this.evals.get(message.params.id);
+            const trace = kept?.traces.get(message.params.key);
+            if (kept && trace) void this.showTrace(trace, { id: kept.id, title: kept.title });
+            break;
+          }
+          case 'eval/back':
+            this.showEval(message.params.id);
+            break;
         }
       },
       requests: {
@@ -313,6 +359,8 @@ export class RunPanel implements vscode.Disposable {
         return `${this.content.live ? '▶ ' : ''}Run: ${this.content.run.trace.started.workflow.name}`;
       case 'compare':
         return `Compare: ${this.content.left.trace.started.workflow.name}`;
+      case 'eval':
+        return `Results: ${this.evals.get(this.content.id)?.title ?? 'tests'}`;
       default:
         return 'Orchestrate run';
     }
@@ -333,8 +381,14 @@ export class RunPanel implements vscode.Disposable {
         channel.notify('run/show', sessionShowParams(content.session, outlineOf(content.session.workflow), content.ended));
         break;
       case 'trace':
-        channel.notify('run/show', traceShowParams(content.run));
+        channel.notify('run/show', content.fromEval ? { ...traceShowParams(content.run), fromEval: content.fromEval } : traceShowParams(content.run));
         break;
+      case 'eval': {
+        const kept = this.evals.get(content.id);
+        if (kept) channel.notify('eval/show', this.evals.params(kept));
+        else channel.notify('panel/empty', { message: NOTHING_YET });
+        break;
+      }
       case 'server': {
         // `run/show` carries every event so far, so what waits in the batcher would arrive twice.
         this.liveBatcher?.clear();
@@ -405,6 +459,7 @@ export class RunPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.evalFlush);
     vscode.Disposable.from(...this.contentDisposables).dispose();
     this.contentDisposables = [];
     const panel = this.panel;

@@ -7,10 +7,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { TraceStore } from '../../engine/trace';
-import { editorToolSession } from '../runs/tool-consent';
 import { evalJobs, parseTests, runEval, type CaseResult, type EvalJob, type EvalSuite, type ExpectationResult } from '../../engine/eval';
+import { EVAL_RESULTS_COMMAND, type EvalFeedEvent } from '../panel/eval-results';
 import { RESTRICTED_MESSAGE } from '../runs/manager';
 import { composeProviders, configuredProviders } from '../runs/providers';
+import { editorToolSession } from '../runs/tool-consent';
 import { readWorkflow, workspaceLoader } from '../runs/workflow-source';
 import { settings } from '../settings';
 import type { TestNode, TestTree } from './test-tree';
@@ -37,17 +38,22 @@ export class TestRunner {
     const excluded = new Set((request.exclude ?? []).map((item) => item.id));
     const abort = new AbortController();
     const cancel = token.onCancellationRequested(() => abort.abort('stopped from the Test Explorer'));
+    // The run panel keeps the results and shows them as a grid once there are two.
+    const evalId = `tests-${Date.now().toString(36)}-${++evalCount}`;
+    const feed = (event: EvalFeedEvent) => void vscode.commands.executeCommand(EVAL_RESULTS_COMMAND, event);
+    feed({ type: 'start', id: evalId, title: evalTitle(items, this.tree) });
     try {
       for (const item of items) {
         if (token.isCancellationRequested) break;
         for (const target of expand(item, this.tree)) {
           if (excluded.has(target.id)) continue;
-          await this.runTarget(target, run, abort.signal);
+          await this.runTarget(target, run, abort.signal, (result) => feed({ type: 'result', id: evalId, result }));
         }
       }
     } finally {
       cancel.dispose();
       run.end();
+      feed({ type: 'end', id: evalId });
     }
     if (openAfter && items.length === 1) {
       const trace = this.traces.get(items[0].id);
@@ -55,7 +61,7 @@ export class TestRunner {
     }
   }
 
-  private async runTarget(item: vscode.TestItem, run: vscode.TestRun, signal: AbortSignal): Promise<void> {
+  private async runTarget(item: vscode.TestItem, run: vscode.TestRun, signal: AbortSignal, onResult: (result: CaseResult) => void): Promise<void> {
     const node = this.tree.nodes.get(item);
     if (!node || node.kind === 'file') return;
     if (!vscode.workspace.isTrusted) {
@@ -97,6 +103,7 @@ export class TestRunner {
           if (target && target !== item) run.started(target);
         },
         onResult: (result) => {
+          onResult(result);
           const target = itemFor(result.row === undefined ? {} : { row: { index: result.row } });
           const messages = this.messages(result, node.uri);
           if (result.trace && target) this.traces.set(target.id, result.trace);
@@ -158,6 +165,15 @@ export class TestRunner {
     const workspace = vscode.workspace.getWorkspaceFolder(file) ?? vscode.workspace.workspaceFolders?.[0];
     return path.join(workspace?.uri.fsPath ?? path.dirname(file.fsPath), folder);
   }
+}
+
+let evalCount = 0;
+
+/** The grid's title: the workflow file, or how many files. */
+function evalTitle(items: readonly vscode.TestItem[], tree: TestTree): string {
+  const files = new Set(items.map((item) => tree.nodes.get(item)?.uri.fsPath).filter((file): file is string => file !== undefined));
+  const [only] = files;
+  return files.size === 1 ? `Tests of ${path.basename(only)}` : files.size === 0 ? 'Tests' : `Tests of ${files.size} workflows`;
 }
 
 /** A file item stands for its cases; a case or a row for itself. */

@@ -49,4 +49,30 @@ describe('Test Explorer', () => {
     assert.equal(message.actualOutput, 'hello there');
     assert.match(String(message.message), /output reply is "hello there", expected "goodbye"/);
   });
+
+  it('shows a run of two cases or more as a results grid in the run panel', async () => {
+    const api = await activateApi();
+    const uri = await fixtures.write('grid.workflow.yaml', WORKFLOW.replace('name: Tested', 'name: Grid'));
+    await api.testing.refresh(uri);
+    const file = api.testing.controller.items.get(uri.toString());
+    assert.ok(file);
+    const shown = panelTab('Results: Tests of grid.workflow.yaml');
+    await api.testing.run([file]);
+    assert.ok(await shown, 'the panel shows the grid');
+  });
 });
+
+/** Resolves once a tab with this label is open (the run panel's title says what it shows). */
+function panelTab(label: string): Promise<vscode.Tab> {
+  const find = () => vscode.window.tabGroups.all.flatMap((group) => group.tabs).find((tab) => tab.label === label);
+  return new Promise((resolve) => {
+    const found = find();
+    if (found) return resolve(found);
+    const listener = vscode.window.tabGroups.onDidChangeTabs(() => {
+      const tab = find();
+      if (!tab) return;
+      listener.dispose();
+      resolve(tab);
+    });
+  });
+}

@@ -57,6 +57,8 @@ export const PROBLEM_CODES = [
   'test-schema',
   'test-budget',
   'test-threshold',
+  'test-unknown-tool',
+  'test-tool-conflict',
   'mcp-server-invalid',
   'mcp-server-name',
   'mcp-literal-secret',
