@@ -152,8 +152,9 @@ export class McpToolHost implements ToolHost {
     } catch (error) {
       await transport.close().catch(() => undefined);
       if (this.closed) throw new ToolCallError('tool-server-unavailable', `the run has finished; server \`${server}\` is closed`, server);
-      const where = declaration.transport === 'stdio' ? `\`${[declaration.command, ...declaration.args].join(' ')}\`` : declaration.url;
-      throw new ToolCallError('tool-server-unavailable', `MCP server \`${server}\` (${where}) could not be started: ${messageOf(error)}`, server);
+      // Said as declared: the expanded command, URL or environment may hold `${env:…}` secrets, and this message reaches traces.
+      const where = declared.transport === 'stdio' ? `\`${[declared.command, ...declared.args].join(' ')}\`` : declared.url;
+      throw new ToolCallError('tool-server-unavailable', `MCP server \`${server}\` (${where}) could not be started: ${asDeclared(messageOf(error), declared, declaration)}`, server);
     } finally {
       this.starting.delete(transport);
     }
@@ -247,4 +248,23 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** `text` with every expanded value of the declaration put back as written (`--token=${env:TOKEN}`). */
+export function asDeclared(text: string, declared: ServerDeclaration, expanded: ServerDeclaration): string {
+  const pairs: [string, string][] = [];
+  const add = (written: string | undefined, value: string | undefined) => {
+    if (written !== undefined && value !== undefined && written !== value && value.length >= 4) pairs.push([value, written]);
+  };
+  if (declared.transport === 'stdio' && expanded.transport === 'stdio') {
+    add(declared.command, expanded.command);
+    declared.args.forEach((arg, i) => add(arg, expanded.args[i]));
+    for (const [name, value] of Object.entries(expanded.env)) add(Object.hasOwn(declared.env, name) ? declared.env[name] : '${…}', value);
+    add(declared.cwd, expanded.cwd);
+  } else if (declared.transport === 'http' && expanded.transport === 'http') {
+    add(declared.url, expanded.url);
+    for (const [name, value] of Object.entries(expanded.headers)) add(Object.hasOwn(declared.headers, name) ? declared.headers[name] : '${…}', value);
+  }
+  // Longest first, so a value inside another is not replaced inside it first.
+  return pairs.sort(([a], [b]) => b.length - a.length).reduce((out, [value, written]) => out.split(value).join(written), text);
 }

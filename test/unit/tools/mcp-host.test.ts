@@ -200,3 +200,30 @@ describe('McpToolHost failures and shutdown', () => {
     }
   });
 });
+
+describe('a server that cannot start', () => {
+  test('is reported as declared: no value of an ${env:…} variable reaches the message (it is recorded in traces)', async () => {
+    const secret = 'sk-very-secret-4242';
+    const origin = { file: 'test', kind: 'workflow' as const, path: 'mcp.broken' };
+    const host = hostWith(
+      [
+        { name: 'broken', transport: 'stdio', command: '/nonexistent/${env:TOOL_TOKEN}/server', args: ['--token=${env:TOOL_TOKEN}'], env: { TOKEN: '${env:TOOL_TOKEN}' }, origin },
+        { name: 'remote', transport: 'http', url: 'http://127.0.0.1:1/mcp?key=${env:TOOL_TOKEN}', headers: { Authorization: 'Bearer ${env:TOOL_TOKEN}' }, origin },
+      ],
+      { TOOL_TOKEN: secret },
+    );
+    try {
+      for (const server of ['broken', 'remote']) {
+        await assert.rejects(host.list(server), (error: unknown) => {
+          assert.ok(error instanceof ToolCallError);
+          assert.equal(error.code, 'tool-server-unavailable');
+          assert.doesNotMatch(error.message, new RegExp(secret), error.message);
+          assert.match(error.message, /\$\{env:TOOL_TOKEN\}/);
+          return true;
+        });
+      }
+    } finally {
+      await host.close();
+    }
+  });
+});
