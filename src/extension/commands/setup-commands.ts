@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { configuredProviders, secretKey } from '../runs/providers';
+import { forgetServerInputs } from '../runs/tool-consent';
 import { settings } from '../settings';
 
 const OPENAI_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-4.1', 'gpt-4.1-nano', 'o4-mini'];
@@ -101,6 +102,11 @@ export function registerSetupCommands(context: vscode.ExtensionContext, log: vsc
 
   return [
     vscode.commands.registerCommand('orchestrate.apiKey.set', setApiKey),
+    vscode.commands.registerCommand('orchestrate.mcpInputs.forget', async () => {
+      const count = await forgetServerInputs(context.secrets);
+      log.info(`forgot ${count} stored MCP server input${count === 1 ? '' : 's'}`);
+      void vscode.window.showInformationMessage(count ? `Forgot ${count} MCP server input${count === 1 ? '' : 's'}; runs ask again.` : 'No MCP server inputs were stored.');
+    }),
     vscode.commands.registerCommand('orchestrate.model.choose', chooseModel),
     vscode.commands.registerCommand('orchestrate.workflow.newFromExample', newFromExample),
   ];

@@ -81,6 +81,6 @@ export function editorDebugHost(context: vscode.ExtensionContext, runs: Workflow
     },
     ask: (workflow) => stepAsker(workflow, answers),
     // The editor's session, as for any run: consent asked in a modal, nothing in an untrusted workspace.
-    tools: async (workflow) => editorToolSession(vscode.Uri.file(workflow.file), (line) => log.info(line)),
+    tools: async (workflow) => editorToolSession(vscode.Uri.file(workflow.file), context.secrets, (line) => log.info(line)),
   };
 }

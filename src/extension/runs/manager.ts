@@ -202,7 +202,7 @@ export class WorkflowRunManager implements RunManager, RunStatusIndex, vscode.Di
     const { runId } = recording;
     const control = new RunControl({ stepping });
     const session = new WorkflowRunSession(runId, file, workflow, mode, control, recording.trace ? vscode.Uri.file(recording.trace) : undefined, runOptions.startAt, (onEvent) =>
-      recording.run({ ...runOptions, providers: composed.resolver, ask: stepAsker(workflow, this.answers), loadWorkflow: workspaceLoader, control, defaults, onEvent, tools: editorToolSession(file, (line) => this.log.info(line)) }),
+      recording.run({ ...runOptions, providers: composed.resolver, ask: stepAsker(workflow, this.answers), loadWorkflow: workspaceLoader, control, defaults, onEvent, tools: editorToolSession(file, this.context.secrets, (line) => this.log.info(line)) }),
     );
     this.sessions.track(session);
     const where = runOptions.startAt ? ` from \`${runOptions.startAt}\`` : '';

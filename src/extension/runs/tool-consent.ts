@@ -27,7 +27,7 @@ export const askConsent: ConsentPort = async (request, signal) => {
 };
 
 /** The session of a run of `file` (its workspace folder's servers); each workflow of the run, sub-workflows too, gets its own servers. */
-export function editorToolSession(file: vscode.Uri, log: (line: string) => void): ToolSession {
+export function editorToolSession(file: vscode.Uri, secrets: vscode.SecretStorage, log: (line: string) => void): ToolSession {
   const folder = vscode.workspace.getWorkspaceFolder(file)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(file.fsPath);
   return new ToolSession({
     trusted: vscode.workspace.isTrusted,
@@ -39,11 +39,47 @@ export function editorToolSession(file: vscode.Uri, log: (line: string) => void)
         env: process.env,
         consent: askConsent,
         trusted: vscode.workspace.isTrusted,
-        askInput: async ({ server, id }) => vscode.window.showInputBox({ prompt: `${id} for the MCP server ${server}`, password: true, ignoreFocusOut: true }),
+        askInput: ({ server, id }) => serverInput(secrets, server, id),
         onServerLog: (server, line) => log(`[${server}] ${line}`),
       });
       for (const problem of tools.problems) log(problem.message);
       return { host: tools.host, policy: tools.policy };
     },
   });
+}
+
+/**
+ * A server's `${input:id}`: asked once in a password box, then kept in the editor's secret
+ * storage (per server and id), as VS Code keeps its own mcp.json inputs. Command
+ * "Orchestrate: Forget MCP Server Inputs" clears them.
+ */
+async function serverInput(secrets: vscode.SecretStorage, server: string, id: string): Promise<string | undefined> {
+  const key = `${INPUT_KEY_PREFIX}${server}:${id}`;
+  const stored = await secrets.get(key);
+  if (stored !== undefined) return stored;
+  const answer = await vscode.window.showInputBox({ prompt: `${id} for the MCP server ${server} (kept in the editor's secret storage)`, password: true, ignoreFocusOut: true });
+  if (answer) {
+    await secrets.store(key, answer);
+    await rememberInputKey(secrets, key);
+  }
+  return answer;
+}
+
+const INPUT_KEY_PREFIX = 'orchestrate.mcp-input:';
+/** SecretStorage cannot list its keys: the keys of stored inputs are kept under this one (names, not values). */
+const INPUT_KEYS = 'orchestrate.mcp-input-keys';
+
+async function rememberInputKey(secrets: vscode.SecretStorage, key: string): Promise<void> {
+  const keys = new Set<string>(JSON.parse((await secrets.get(INPUT_KEYS)) ?? '[]') as string[]);
+  if (keys.has(key)) return;
+  keys.add(key);
+  await secrets.store(INPUT_KEYS, JSON.stringify([...keys]));
+}
+
+/** Forgets every stored `${input:…}` answer; returns how many there were. */
+export async function forgetServerInputs(secrets: vscode.SecretStorage): Promise<number> {
+  const keys = JSON.parse((await secrets.get(INPUT_KEYS)) ?? '[]') as string[];
+  await Promise.all(keys.map((key) => secrets.delete(key)));
+  await secrets.delete(INPUT_KEYS);
+  return keys.length;
 }

@@ -97,7 +97,7 @@ export class TestRunner {
         store: traceRoot ? new TraceStore(traceRoot) : undefined,
         onUnrecorded: (error) => this.log.warn(`cannot record a test run in ${traceRoot}: ${error.message}`),
         // Each case's run gets the editor's tools, as any run there: consent in a modal, nothing in an untrusted workspace.
-        tools: async () => editorToolSession(node.uri, (line) => this.log.info(line)),
+        tools: async () => editorToolSession(node.uri, this.context.secrets, (line) => this.log.info(line)),
         onStart: (job) => {
           const target = itemFor(job);
           if (target && target !== item) run.started(target);
