@@ -252,15 +252,19 @@ describe('the run panel in VS Code (code-server)', () => {
     await inPanel(page, `#run-view[data-run-id="${id}"][data-status="succeeded"]`);
   });
 
-  test('step through: next step runs one step and pauses again', async () => {
+  test('step through starts the debugger: the panel shows where it holds the run; Next step steps over, Resume continues', async () => {
     const page = wb.page;
     const { id } = await startRun(page, 'Orchestrate: Step Through Workflow');
-    let frame = await stepStatus(page, 'draft', 'paused');
+    let frame = await inPanel(page, 'li.step.debug-held[data-step-id="draft"][data-held="step"]');
+    assert.match((await frame.locator('#run-status').textContent()) ?? '', /paused in debugger/);
+    await screenshot(page, path.join(SCREENSHOTS, 'panel-workbench-debug-held.png'));
     await frame.locator('#btn-step').click();
-    frame = await stepStatus(page, 'review', 'paused');
+    frame = await inPanel(page, 'li.step.debug-held[data-step-id="review"][data-held="step"]');
     assert.equal(await frame.locator('li.step[data-step-id="draft"]').getAttribute('data-status'), 'succeeded');
     await frame.locator('#btn-resume').click();
     await inPanel(page, `#run-view[data-run-id="${id}"][data-status="succeeded"]`);
+    // The debug session ends with the run: the debug toolbar goes away.
+    await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: WAIT });
   });
 
   test('stop cancels the run in flight', async () => {

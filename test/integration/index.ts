@@ -36,6 +36,7 @@ const SUITES: SuiteFile[] = [
   { file: 'lm-tools.test.ts', load: () => import('./suite/lm-tools.test.js') },
   { file: 'tool-authoring.test.ts', load: () => import('./suite/tool-authoring.test.js') },
   { file: 'tool-authoring-restricted.test.ts', load: () => import('./suite/tool-authoring-restricted.test.js') },
+  { file: 'tool-run.test.ts', load: () => import('./suite/tool-run.test.js') },
 ];
 
 /** Marks the test log so launchers can tell it from the workbench's own log lines. */

@@ -1,9 +1,9 @@
-// Reordering steps by drag-and-drop in the run panel's step list, in headless Chromium
-// with real mouse events (test/support/panel-page.ts): a row dropped on another asks the
-// host to move that step in the workflow file; rows that are not in the file (items,
-// executions of a past version) do not take part.
+// The run panel's step list under a person's hands, in headless Chromium with real mouse
+// events (test/support/panel-page.ts): reordering steps by drag-and-drop (a row dropped on
+// another asks the host to move that step in the workflow file), and a panel squeezed
+// beside an editor and under the debug console, where every row must stay clickable.
 //
-//   npm run build && node --import tsx --test test/e2e/panel-drag.test.ts
+//   npm run build && node --import tsx --test test/e2e/panel-layout.test.ts
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunEvent } from '../../src/engine';
@@ -74,4 +74,44 @@ describe('reordering steps by drag-and-drop in the panel', () => {
     await frame.locator('#run-view').waitFor();
     assert.equal(panel.sent.filter(isMove).length, before);
   });
+});
+
+describe('a narrow, short panel (beside an editor, under the debug console)', () => {
+  // Tall enough a graph to fill the panel if nothing bounds it.
+  const long = load(`
+    name: Long
+    model: { provider: mock, name: mock-model }
+    steps:
+      - { id: draft, prompt: a, mock: a }
+      - { id: review, prompt: b, mock: b }
+      - { id: polish, prompt: c, mock: c }
+      - { id: check, prompt: d, mock: d }
+      - { id: publish, prompt: e, mock: e }
+      - { id: final, prompt: f, mock: f }
+  `);
+  for (const [width, height] of [
+    [525, 400],
+    [525, 600],
+    [420, 330],
+  ] as const) {
+    test(`${width}×${height}: the graph leaves the step list room, and a click on any row lands on it`, async () => {
+      const { events } = await run(long, new MockProvider());
+      const panel = await openPanelPage({ theme: 'dark', viewport: { width, height } });
+      try {
+        await panel.waitForSent(isReady);
+        const runId = events[0].runId;
+        const header: RunHeader = { runId, source: { kind: 'session', runId }, mode: 'run', live: false, canRerun: true, warnings: [] };
+        await panel.post(notification('run/show', { header, outline: outlineOf(long), events }));
+        const { frame } = panel;
+        await frame.locator('#run-view[data-status="succeeded"]').waitFor();
+        for (const id of ['draft', 'review', 'check', 'final']) {
+          // Playwright refuses a click that another element would receive.
+          await frame.locator(`li.step[data-step-id="${id}"]`).click({ timeout: 5000 });
+          await frame.locator(`li.step[data-step-id="${id}"][aria-selected="true"]`).waitFor();
+        }
+      } finally {
+        await panel.close();
+      }
+    });
+  }
 });
