@@ -177,6 +177,9 @@ describe('the run panel in VS Code (code-server)', () => {
       },
     });
     await openWorkflow(wb.page);
+    // The extension is active and knows the file (its commands show in the palette only
+    // then): its CodeLens is on the first line.
+    await wb.page.locator('.codelens-decoration', { hasText: 'Run workflow' }).first().waitFor({ timeout: 90_000 });
   });
 
   after(async () => {
