@@ -5,10 +5,10 @@
 import * as vscode from 'vscode';
 import type { Problem } from '../../engine';
 import { toDiagnosticSpecs } from '../language/quick-fixes';
+import { PerDocumentDebounce } from './debounce';
 import { analyze, workflowFileName, type WorkflowDocuments } from './documents';
 
 export const DIAGNOSTIC_SOURCE = 'orchestrate';
-export const DEBOUNCE_MS = 150;
 
 const SEVERITY: Record<Problem['severity'], vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -18,7 +18,7 @@ const SEVERITY: Record<Problem['severity'], vscode.DiagnosticSeverity> = {
 
 export class WorkflowDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly debounce = new PerDocumentDebounce((document) => this.update(document));
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly documents: WorkflowDocuments) {
@@ -70,22 +70,11 @@ export class WorkflowDiagnostics implements vscode.Disposable {
   }
 
   private schedule(document: vscode.TextDocument): void {
-    if (!this.documents.isWorkflow(document)) return;
-    this.cancel(document.uri);
-    const key = document.uri.toString();
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        if (!document.isClosed) this.update(document);
-      }, DEBOUNCE_MS),
-    );
+    if (this.documents.isWorkflow(document)) this.debounce.schedule(document);
   }
 
   private cancel(uri: vscode.Uri): void {
-    const key = uri.toString();
-    clearTimeout(this.timers.get(key));
-    this.timers.delete(key);
+    this.debounce.cancel(uri);
   }
 
   private refreshAll(): void {
@@ -93,8 +82,7 @@ export class WorkflowDiagnostics implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.debounce.dispose();
     this.subscriptions.forEach((s) => s.dispose());
   }
 }

@@ -6,13 +6,14 @@
  */
 import * as vscode from 'vscode';
 import { checkToolReferences } from '../../authoring/tool-references';
-import { DEBOUNCE_MS, toDiagnostics } from './diagnostics';
+import { PerDocumentDebounce } from './debounce';
+import { toDiagnostics } from './diagnostics';
 import type { WorkflowDocuments } from './documents';
 import type { EditorToolCatalog } from './tool-catalog';
 
 export class ToolDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('orchestrate-tools');
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly debounce = new PerDocumentDebounce((document) => this.update(document));
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -48,22 +49,11 @@ export class ToolDiagnostics implements vscode.Disposable {
   }
 
   private schedule(document: vscode.TextDocument): void {
-    if (!this.documents.isWorkflow(document)) return;
-    this.cancel(document.uri);
-    const key = document.uri.toString();
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        if (!document.isClosed) this.update(document);
-      }, DEBOUNCE_MS),
-    );
+    if (this.documents.isWorkflow(document)) this.debounce.schedule(document);
   }
 
   private cancel(uri: vscode.Uri): void {
-    const key = uri.toString();
-    clearTimeout(this.timers.get(key));
-    this.timers.delete(key);
+    this.debounce.cancel(uri);
   }
 
   private updateAll(): void {
@@ -71,8 +61,7 @@ export class ToolDiagnostics implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.debounce.dispose();
     this.subscriptions.forEach((s) => s.dispose());
   }
 }
