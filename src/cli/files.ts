@@ -1,10 +1,31 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { CachedWorkflowFiles, checkWorkflow, formatProblem, hasErrors, readTextSync, type LoadResult, type Workflow, type WorkflowLoader } from '../engine';
+import { CachedWorkflowFiles, checkWorkflow, formatProblem, hasErrors, readTextSync, workflowFiles, type LoadResult, type Workflow, type WorkflowLoader } from '../engine';
 import { CliError } from './errors';
 
 /** Far above any workflow a person writes; a bigger file is a mistake (a log, a data dump), not a workflow. */
 export const MAX_WORKFLOW_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The files named on a command line, with each folder replaced by the workflow files under
+ * it (`orchestrate test examples/`). A folder with none is a mistake worth saying.
+ */
+export function expandFolders(args: readonly string[], cwd: string): string[] {
+  return args.flatMap((arg) => {
+    const full = path.resolve(cwd, arg);
+    let folder = false;
+    try {
+      folder = statSync(full).isDirectory();
+    } catch {
+      // Not there: reading it says so, in the file's own words.
+    }
+    // `x.workflow.yaml/` is a file name gone wrong, not a library of workflows: reading it says so.
+    if (!folder || /\.workflow\.ya?ml$/i.test(arg.replace(/[\\/]+$/, ''))) return [arg];
+    const found = workflowFiles(full).map((file) => path.relative(cwd, file) || file);
+    if (found.length === 0) throw new CliError('file-unreadable', `${arg} holds no .workflow.yaml files`, { file: arg });
+    return found;
+  });
+}
 
 /**
  * A workflow file's text, or a {@link CliError} saying in words why it cannot be one:

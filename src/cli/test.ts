@@ -31,14 +31,14 @@ import {
 import { parseArgs, parseAssignments, UsageError } from './args';
 import { callLogResolver } from './call-log';
 import { CliError, describeFsError, invalidWorkflow } from './errors';
-import { checkFile, loadFromDisk } from './files';
+import { checkFile, expandFolders, loadFromDisk } from './files';
 import type { Io } from './main';
 import { cliProviders } from './providers';
 import { displayPath, secretsOf, storeFor, TRACES_HELP } from './stores';
 import { headlessToolSession } from '../engine/run/headless-tools';
 import { ALLOW_TOOLS_HELP, ALLOW_TOOLS_OPTION, allowToolsOf } from './tool-options';
 
-const USAGE = `Usage: orchestrate test FILE... [options]
+const USAGE = `Usage: orchestrate test FILE|FOLDER... [options]
        orchestrate test --compare EVAL-A EVAL-B
        orchestrate test --resume EVAL-ID
 
@@ -56,8 +56,6 @@ Options:
   --reporter json|junit|markdown
                            print a report on stdout (or into --out)
   --out FILE               write the report to FILE instead of stdout
-  --allow-tools PATTERN    let these MCP tools run without asking (files.read_text_file, files.*);
-                           repeatable or comma-separated
   --mock                   every step and judge on the mock provider (also ORCHESTRATE_USE_MOCK=true)
   --mock-delay MS          how long each mock reply takes
   --cache reuse|refresh|off
@@ -127,7 +125,7 @@ export const testCommand = {
       if (positionals.length === 0) throw new UsageError('name at least one workflow file to test');
       header = {
         startedAt: Date.now(),
-        files: positionals.map((file) => path.resolve(io.cwd, file)),
+        files: expandFolders(positionals, io.cwd).map((file) => path.resolve(io.cwd, file)),
         ...(typeof options.data === 'string' ? { data: path.resolve(io.cwd, options.data) } : {}),
         columns: parseAssignments(options.column as string[] | undefined, '--column'),
         repeat: whole(options.repeat, '--repeat', 1, 1, 1000),

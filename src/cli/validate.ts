@@ -1,10 +1,11 @@
+import * as path from 'node:path';
 import { formatProblem, hasErrors, type Problem } from '../engine';
 import { parseArgs, UsageError } from './args';
 import { CliError } from './errors';
-import { checkFile } from './files';
+import { checkFile, expandFolders } from './files';
 import type { Io } from './main';
 
-const USAGE = `Usage: orchestrate validate FILE...
+const USAGE = `Usage: orchestrate validate FILE|FOLDER...
 
 Checks workflow files: YAML syntax, the schema, references between steps, inputs
 and workers, transitions, and CEL expressions. Prints one line per problem:
@@ -24,10 +25,12 @@ export const validateCommand = {
     const { positionals, options } = parseArgs(argv, { quiet: { type: 'boolean', short: 'q' } });
     if (positionals.length === 0) throw new UsageError('name at least one workflow file');
     let failed = false;
-    for (const file of positionals) {
+    for (const file of expandFolders(positionals, io.cwd)) {
       let problems: Problem[];
       try {
-        problems = checkFile(file).problems;
+        // Read from the command's folder, reported under the name as typed.
+        const full = path.resolve(io.cwd, file);
+        problems = checkFile(full).problems.map((problem) => (problem.file === full ? { ...problem, file } : problem));
       } catch (error) {
         if (!(error instanceof CliError)) throw error;
         // One unreadable file does not hide the problems of the others.

@@ -20,7 +20,7 @@ export { edges, Reachability, allSteps, type Edge } from './graph';
 export { resolveInputs, coerce } from './inputs';
 export { parseDuration, formatDuration } from './duration';
 export { SourceMap } from './source';
-export { CachedWorkflowFiles, readTextAsync, readTextSync, type WorkflowFiles, type SubWorkflowInfo, type SubWorkflowLookup } from './workflow-files';
+export { CachedWorkflowFiles, readTextAsync, readTextSync, workflowFiles, type WorkflowFiles, type SubWorkflowInfo, type SubWorkflowLookup } from './workflow-files';
 export { canRead, scopeAt, fieldOf, readableSteps, type ExpressionField, type ExpressionScope, type ReadContext, type Readability } from './scope-rules';
 export { workflowSchema } from './schema';
 export { MockProvider, exampleOf, estimateTokens } from './providers/mock';

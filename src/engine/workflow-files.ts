@@ -6,7 +6,7 @@
  * time it is asked for and says so through `onChange` once it has, so that the editor
  * checks again. The CLI gives it a synchronous reader and gets every answer at once.
  */
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadWorkflow } from './load';
 import { allSteps } from './graph';
@@ -109,4 +109,35 @@ export async function readTextAsync(file: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+const WORKFLOW_FILE = /\.workflow\.ya?ml$/i;
+/** Folders that hold no workflows of the project, and can be huge. */
+const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'out', 'coverage']);
+/** A folder tree this deep is a symlink loop or a mistake, not a workflow library. */
+const MAX_DEPTH = 12;
+
+/** The workflow files under a folder, in name order (for `orchestrate mcp`, `serve`, `test` and `validate` given a folder). */
+export function workflowFiles(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (folder: string, depth: number) => {
+    if (depth > MAX_DEPTH) return;
+    let entries;
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_FOLDERS.has(entry.name)) walk(full, depth + 1);
+      } else if (entry.isFile() && WORKFLOW_FILE.test(entry.name)) {
+        found.push(full);
+      }
+    }
+  };
+  walk(dir, 0);
+  return found;
 }

@@ -3,9 +3,8 @@
  * `tools/call`, so an edited or added workflow is served without a restart, and a
  * workflow with errors is left out (with a note on stderr) rather than failing the rest.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { CachedWorkflowFiles, checkWorkflow, formatProblem, hasErrors, readTextSync, type Workflow } from '../engine';
+import { readFileSync } from 'node:fs';
+import { CachedWorkflowFiles, checkWorkflow, formatProblem, hasErrors, readTextSync, workflowFiles, type Workflow } from '../engine';
 import { uniqueNames, workflowToolDefinition, workflowToolName, type WorkflowToolDefinition } from '../engine/tools';
 
 export interface CatalogEntry {
@@ -19,36 +18,6 @@ export interface Catalog {
   entries: CatalogEntry[];
   /** One line per file left out, `file:line:col: code: message`. */
   problems: string[];
-}
-
-const WORKFLOW_FILE = /\.workflow\.ya?ml$/i;
-/** Folders that hold no workflows of the project, and can be huge. */
-const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'out', 'coverage']);
-/** A folder tree this deep is a symlink loop or a mistake, not a workflow library. */
-const MAX_DEPTH = 12;
-
-export function workflowFiles(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (folder: string, depth: number) => {
-    if (depth > MAX_DEPTH) return;
-    let entries;
-    try {
-      entries = readdirSync(folder, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) {
-        if (!SKIPPED_FOLDERS.has(entry.name)) walk(full, depth + 1);
-      } else if (entry.isFile() && WORKFLOW_FILE.test(entry.name)) {
-        found.push(full);
-      }
-    }
-  };
-  walk(dir, 0);
-  return found;
 }
 
 export function loadCatalog(dir: string): Catalog {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { parseArgs, parseAssignments, UsageError } from '../../../src/cli/args';
 import { MAX_WORKFLOW_BYTES } from '../../../src/cli/files';
@@ -364,4 +364,33 @@ test('a `uses:` path that names a folder is reported by validate, not found at r
   const { code, out } = await cli(['validate', wf]);
   assert.equal(code, 1);
   assert.match(out, /uses\.workflow\.yaml:3:20: workflow-not-found: no workflow file at `sub\.workflow\.yaml`/);
+});
+
+test('validate and test take folders: every workflow file under one, in name order; a folder with none is an error', async () => {
+  const { dir, remove } = tempDir('orchestrate-cli-folders-');
+  after(remove);
+  mkdirSync(path.join(dir, 'flows', 'nested'), { recursive: true });
+  mkdirSync(path.join(dir, 'flows', 'node_modules'), { recursive: true });
+  mkdirSync(path.join(dir, 'empty'));
+  const flow = (name: string, extra = '') => `name: ${name}\nmodel: { provider: mock, name: m }\nsteps:\n  - { id: a, prompt: hi, mock: "ok ${name}" }\noutputs: { said: "{{ steps.a.output }}" }\n${extra}`;
+  writeFileSync(path.join(dir, 'flows', 'b.workflow.yaml'), flow('b', 'tests:\n  - { name: says ok, expect: [{ contains: ok, output: said }] }\n'));
+  writeFileSync(path.join(dir, 'flows', 'nested', 'a.workflow.yaml'), flow('a', 'tests:\n  - { name: says ok too, expect: [{ contains: ok, output: said }] }\n'));
+  writeFileSync(path.join(dir, 'flows', 'node_modules', 'skipped.workflow.yaml'), 'not: [a workflow');
+  writeFileSync(path.join(dir, 'flows', 'broken.workflow.yaml'), 'name: broken\nsteps:\n  - { id: a, prompt: "{{ steps.nope.output }}" }\n');
+  const cli = (args: string[]) => runCli(args, { cwd: dir, env: { ORCHESTRATE_USE_MOCK: 'true' } });
+
+  const validated = await cli(['validate', 'flows']);
+  assert.equal(validated.code, 1);
+  assert.match(validated.out, new RegExp(`^${path.join('flows', 'broken.workflow.yaml').replace(/\./g, '\\.')}:3:\\d+: unknown-step-ref`, 'm'));
+  assert.doesNotMatch(validated.out + validated.err, /skipped/);
+
+  // An invalid file stops `test` before any case runs (exit 2), as when named alone.
+  assert.equal((await cli(['test', 'flows', '--quiet', '--no-trace'])).code, 2);
+  rmSync(path.join(dir, 'flows', 'broken.workflow.yaml'));
+  const tested = await cli(['test', 'flows', '--quiet', '--no-trace']);
+  assert.match(tested.out + tested.err, /2 passed, 0 failed of 2/);
+
+  const empty = await cli(['validate', 'empty']);
+  assert.equal(empty.code, 2);
+  assert.match(empty.err, /empty holds no \.workflow\.yaml files/);
 });
