@@ -1,4 +1,5 @@
 import type { RunRecord } from './run-log';
+import type { ListQuery, RunPage } from './run-list';
 import type { ServedWorkflow } from './workflows';
 
 export interface StartRequest {
@@ -13,8 +14,8 @@ export interface RunBackend {
   start(request: StartRequest): Promise<RunRecord>;
   /** A run by id, also one this server did not start (a queue's runs survive a server restart). */
   find(id: string): Promise<RunRecord | undefined>;
-  /** Newest first. */
-  list(limit: number): Promise<RunRecord[]>;
+  /** Every run of the deployment (not only this server's), newest first, a page at a time. */
+  list(query: ListQuery): Promise<RunPage>;
   /** Asks a run to stop; false when there is no such run or it already ended. */
   cancel(id: string): Promise<boolean>;
   /** Stops taking runs; the embedded backend waits for its runs to end (they are cancelled first when `cancel`). */

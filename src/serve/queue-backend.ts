@@ -8,8 +8,13 @@ import { Redis } from 'ioredis';
 import { newRunId, type RunEvent } from '../engine';
 import { stepInfosOf } from '../engine/state';
 import type { RunBackend, StartRequest } from './backend';
-import { appendEvent, CANCEL_CHANNEL, cancelKey, EVENTS_STREAM, parseFields, readRunEvents, QUEUE_NAME, RUNS_INDEX, runMeta, type RunJob } from './redis-events';
+import { appendEvent, CANCEL_CHANNEL, cancelKey, EVENTS_STREAM, parseFields, readRunStream, QUEUE_NAME, RUNS_INDEX, runMeta, type RunJob } from './redis-events';
 import { RunLog, type RunRecord } from './run-log';
+import type { ListPosition, ListQuery, RunPage } from './run-list';
+
+/** Runs a listing with a status filter looks at before it returns a short page. */
+const MAX_SCANNED = 2000;
+const LIST_BATCH = 100;
 
 export interface QueueBackendOptions {
   redisUrl: string;
@@ -76,10 +81,42 @@ export class QueueBackend implements RunBackend {
     return record;
   }
 
-  async list(limit: number): Promise<RunRecord[]> {
-    const ids = await this.commands.zrevrange(RUNS_INDEX, 0, limit - 1);
-    const records = await Promise.all(ids.map((id) => this.find(id)));
-    return records.filter((record): record is RunRecord => record !== undefined);
+  /**
+   * Every run any server on this Redis started, newest first. A status filter reads
+   * each run's state, so a page looks at no more than {@link MAX_SCANNED} runs and may
+   * come back short, with a cursor to go on from.
+   */
+  async list(query: ListQuery): Promise<RunPage> {
+    const runs: RunRecord[] = [];
+    let position = query.after;
+    let scanned = 0;
+    while (runs.length < query.limit && scanned < MAX_SCANNED) {
+      const wanted = query.statuses ? LIST_BATCH : Math.min(LIST_BATCH, query.limit - runs.length);
+      const batch = await this.indexAfter(position, wanted);
+      const records = await Promise.all(batch.map((entry) => this.find(entry.id)));
+      for (const [i, entry] of batch.entries()) {
+        scanned++;
+        position = entry;
+        const record = records[i];
+        if (record && (!query.statuses || query.statuses.has(record.state.status))) runs.push(record);
+        if (runs.length === query.limit && i < batch.length - 1) return { runs, next: position };
+      }
+      if (batch.length < wanted) return { runs };
+    }
+    return { runs, ...(position ? { next: position } : {}) };
+  }
+
+  /** Up to `count` entries of the runs index after `position`, newest first (equal times by id, descending, as Redis orders them). */
+  private async indexAfter(position: ListPosition | undefined, count: number): Promise<ListPosition[]> {
+    const entries: ListPosition[] = [];
+    if (position) {
+      const tied = await this.commands.zrangebyscore(RUNS_INDEX, position.at, position.at);
+      for (const id of tied.filter((id) => id < position.id).sort().reverse()) entries.push({ at: position.at, id });
+    }
+    if (entries.length >= count) return entries.slice(0, count);
+    const below = await this.commands.zrevrangebyscore(RUNS_INDEX, position ? `(${position.at}` : '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, count - entries.length);
+    for (let i = 0; i + 1 < below.length; i += 2) entries.push({ id: below[i], at: Number(below[i + 1]) });
+    return entries;
   }
 
   async cancel(id: string): Promise<boolean> {
@@ -138,7 +175,10 @@ export class QueueBackend implements RunBackend {
           if (!parsed?.runId) continue;
           const record = this.log.get(parsed.runId);
           if (!record) continue;
-          if (parsed.number > record.events.length + 1) await this.backfill(record);
+          if (parsed.delta !== undefined) {
+            if (parsed.number > record.events.length) await this.backfill(record);
+            else record.addDelta(parsed.event, parsed.number, parsed.delta);
+          } else if (parsed.number > record.events.length + 1) await this.backfill(record);
           else record.add(parsed.event, parsed.number);
         }
       }
@@ -146,7 +186,14 @@ export class QueueBackend implements RunBackend {
   }
 
   private async backfill(record: RunRecord): Promise<void> {
-    for (const { number, event } of await readRunEvents(this.commands, record.id)) record.add(event, number);
+    const { events, deltas } = await readRunStream(this.commands, record.id);
+    let next = 0;
+    // Deltas go in their place among the events: after event N, before event N+1.
+    for (const { number, event } of events) {
+      for (; next < deltas.length && deltas[next].number < number; next++) record.addDelta(deltas[next].event, deltas[next].number, deltas[next].delta);
+      record.add(event, number);
+    }
+    for (; next < deltas.length; next++) record.addDelta(deltas[next].event, deltas[next].number, deltas[next].delta);
   }
 }
 

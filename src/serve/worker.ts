@@ -14,7 +14,7 @@ import { loadConfigFile } from '../engine/providers/config';
 import { restorerFromEvents, TraceStore } from '../engine/trace';
 import { ApiError } from './errors';
 import { Executor } from './execute';
-import { appendEvent, CANCEL_CHANNEL, cancelKey, isRunEnd, QUEUE_NAME, readRunEvents, type RunJob } from './redis-events';
+import { appendDelta, appendEvent, CANCEL_CHANNEL, cancelKey, isRunEnd, QUEUE_NAME, readRunEvents, type RunJob } from './redis-events';
 import { SharedRateLimiter, type SharedLimit } from './shared-rate-limit';
 import { loadServedWorkflow } from './workflows';
 
@@ -77,9 +77,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const prior = await readRunEvents(commands, id);
     if (prior.some(({ event }) => isRunEnd(event))) return;
     let number = prior.length;
+    let deltasAfter = 0;
     let writes = Promise.resolve();
     const publish = (event: RunEvent) => {
+      if (event.type === 'step.delta') {
+        const after = number;
+        const index = ++deltasAfter;
+        writes = writes.then(() => appendDelta(commands, id, after, index, event));
+        return;
+      }
       const n = ++number;
+      deltasAfter = 0;
       writes = writes.then(() => appendEvent(commands, id, n, event));
     };
     const events = prior.map(({ event }) => event);
@@ -97,9 +105,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         restore: lastStart ? restorerFromEvents(events, served.workflow) : undefined,
         resumedFrom: lastStart?.runId,
         signal: controller.signal,
-        onEvent: (event) => {
-          if (event.type !== 'step.delta') publish(event);
-        },
+        onEvent: publish,
       });
     } catch (error) {
       const info: ErrorInfo = error instanceof ApiError ? { code: 'workflow', message: `${error.code}: ${error.message}` } : toErrorInfo(error);

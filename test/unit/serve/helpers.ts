@@ -140,3 +140,44 @@ export async function readEvents(base: string, id: string, lastEventId?: number)
       return { id: Number(field('id')), event: field('event'), data: JSON.parse(field('data')) as SseEvent['data'] };
     });
 }
+
+export interface StreamedEvent {
+  /** The SSE id: `N`, or `N.K` for a delta. */
+  id: string;
+  event: string;
+  data: { type: string; [key: string]: unknown };
+}
+
+/** Reads a whole event stream, with `step.delta` events when `deltas`. */
+export async function readStream(base: string, id: string, options: { deltas?: boolean; lastEventId?: string } = {}): Promise<StreamedEvent[]> {
+  const response = await fetch(`${base}/v1/runs/${id}/events${options.deltas ? '?deltas=1' : ''}`, { headers: options.lastEventId === undefined ? {} : { 'last-event-id': options.lastEventId } });
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.includes('data: '))
+    .map((block) => {
+      const field = (name: string) => block.split('\n').find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
+      return { id: field('id'), event: field('event'), data: JSON.parse(field('data')) as StreamedEvent['data'] };
+    });
+}
+
+/** Checks a stream read with deltas: events numbered 1, 2, 3…, each delta `N.K` after event N, and each step's deltas spelling its output. */
+export function checkDeltaStream(events: StreamedEvent[]): void {
+  let number = 0;
+  let delta = 0;
+  const text = new Map<string, string>();
+  for (const { id, event, data } of events) {
+    if (event === 'step.delta') {
+      if (id !== `${number}.${++delta}`) throw new Error(`delta id ${id} after event ${number}.${delta - 1}`);
+      const key = `${String(data.stepId)}#${String(data.attempt)}`;
+      text.set(key, (text.get(key) ?? '') + String(data.text));
+      continue;
+    }
+    if (id !== String(++number)) throw new Error(`event id ${id}, expected ${number}`);
+    delta = 0;
+    if (event === 'step.completed' && typeof data.output === 'string' && !data.restored) {
+      const streamed = text.get(`${String(data.stepId)}#${String(data.attempt)}`);
+      if (streamed !== undefined && streamed !== data.output) throw new Error(`the deltas of ${String(data.stepId)} spell ${JSON.stringify(streamed)}, not its output ${JSON.stringify(data.output)}`);
+    }
+  }
+}
