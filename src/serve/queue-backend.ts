@@ -9,12 +9,15 @@ import { newRunId, type RunEvent } from '../engine';
 import { stepInfosOf } from '../engine/state';
 import type { RunBackend, StartRequest } from './backend';
 import { appendEvent, CANCEL_CHANNEL, cancelKey, EVENTS_STREAM, parseFields, readRunStream, QUEUE_NAME, RUNS_INDEX, runMeta, type RunJob } from './redis-events';
+import { ApiError } from './errors';
 import { RunLog, type RunRecord } from './run-log';
 import type { ListPosition, ListQuery, RunPage } from './run-list';
 
 /** Runs a listing with a status filter looks at before it returns a short page. */
 const MAX_SCANNED = 2000;
 const LIST_BATCH = 100;
+/** How long a request waits on a Redis that is connected but does not answer. */
+const COMMAND_TIMEOUT_MS = 5000;
 
 export interface QueueBackendOptions {
   redisUrl: string;
@@ -39,21 +42,37 @@ export class QueueBackend implements RunBackend {
 
   static async connect(options: QueueBackendOptions): Promise<QueueBackend> {
     const connect = () => new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
-    const commands = connect();
+    // A request fails at once while Redis is away (a 503), instead of waiting in the client's queue for it to come back.
+    const failFast = () => new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS });
+    const commands = failFast();
     const reader = connect();
+    const queueConnection = failFast();
     try {
       await commands.connect();
       await reader.connect();
+      await queueConnection.connect();
     } catch (error) {
-      commands.disconnect();
-      reader.disconnect();
+      for (const connection of [commands, reader, queueConnection]) connection.disconnect();
       throw new Error(`cannot reach Redis at ${redactUrl(options.redisUrl)}: ${(error as Error).message}`);
     }
-    const queueConnection = connect();
     const queue = new Queue<RunJob>(QUEUE_NAME, { connection: queueConnection });
     const eventsConnection = connect();
     const queueEvents = new QueueEvents(QUEUE_NAME, { connection: eventsConnection });
     const backend = new QueueBackend(queue, commands, reader, [queueConnection, eventsConnection], queueEvents, options);
+    // Losing Redis is reported once per outage, never thrown: an unheard 'error' would end the process.
+    let reported = false;
+    const lost = (error: Error) => {
+      if (backend.closed || reported) return;
+      reported = true;
+      options.warn(`lost Redis at ${redactUrl(options.redisUrl)} (${error.message}); answering 503 until it is back`);
+    };
+    for (const emitter of [commands, reader, queueConnection, eventsConnection]) emitter.on('error', lost);
+    queue.on('error', lost);
+    queueEvents.on('error', lost);
+    commands.on('ready', () => {
+      if (reported) options.warn('Redis is back');
+      reported = false;
+    });
     // BullMQ fails a job whose workers kept dying (its stalled limit): end the run visibly instead of leaving it running.
     queueEvents.on('failed', ({ jobId, failedReason }) => void backend.endFailedJob(jobId, failedReason));
     // Tail from now: earlier events are read from each run's own stream when it is asked for.
@@ -63,6 +82,10 @@ export class QueueBackend implements RunBackend {
   }
 
   async start(request: StartRequest): Promise<RunRecord> {
+    return this.needingRedis(() => this.enqueue(request));
+  }
+
+  private async enqueue(request: StartRequest): Promise<RunRecord> {
     const id = newRunId(Date.now());
     const createdAt = Date.now();
     const record = this.log.create(id, request.served.name, createdAt, stepInfosOf(request.served.workflow));
@@ -72,6 +95,10 @@ export class QueueBackend implements RunBackend {
   }
 
   async find(id: string): Promise<RunRecord | undefined> {
+    return this.needingRedis(() => this.lookUp(id));
+  }
+
+  private async lookUp(id: string): Promise<RunRecord | undefined> {
     const known = this.log.get(id);
     if (known) return known;
     const meta = await this.commands.hgetall(runMeta(id));
@@ -87,13 +114,17 @@ export class QueueBackend implements RunBackend {
    * come back short, with a cursor to go on from.
    */
   async list(query: ListQuery): Promise<RunPage> {
+    return this.needingRedis(() => this.page(query));
+  }
+
+  private async page(query: ListQuery): Promise<RunPage> {
     const runs: RunRecord[] = [];
     let position = query.after;
     let scanned = 0;
     while (runs.length < query.limit && scanned < MAX_SCANNED) {
       const wanted = query.statuses ? LIST_BATCH : Math.min(LIST_BATCH, query.limit - runs.length);
       const batch = await this.indexAfter(position, wanted);
-      const records = await Promise.all(batch.map((entry) => this.find(entry.id)));
+      const records = await Promise.all(batch.map((entry) => this.lookUp(entry.id)));
       for (const [i, entry] of batch.entries()) {
         scanned++;
         position = entry;
@@ -120,7 +151,11 @@ export class QueueBackend implements RunBackend {
   }
 
   async cancel(id: string): Promise<boolean> {
-    const record = await this.find(id);
+    return this.needingRedis(() => this.stop(id));
+  }
+
+  private async stop(id: string): Promise<boolean> {
+    const record = await this.lookUp(id);
     if (!record || record.ended) return false;
     const job = await this.queue.getJob(id);
     const state = await job?.getState();
@@ -138,6 +173,24 @@ export class QueueBackend implements RunBackend {
     return true;
   }
 
+  /**
+   * Runs `work` when Redis answers; while it is away, a 503 that says so, at once:
+   * what a server knows of a run may be stale then, so it answers nothing about runs.
+   */
+  private async needingRedis<T>(work: () => Promise<T>): Promise<T> {
+    if (this.commands.status !== 'ready') throw this.unavailable();
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof ApiError || (this.commands.status === 'ready' && !isConnectionError(error))) throw error;
+      throw this.unavailable();
+    }
+  }
+
+  private unavailable(): ApiError {
+    return new ApiError(503, 'redis-unavailable', `the queue's Redis (${redactUrl(this.options.redisUrl)}) does not answer; runs already taken go on on their workers and report when it is back. Try again shortly.`);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.reader.disconnect();
@@ -149,7 +202,7 @@ export class QueueBackend implements RunBackend {
   }
 
   async endFailedJob(id: string, reason: string): Promise<void> {
-    const record = await this.find(id).catch(() => undefined);
+    const record = await this.lookUp(id).catch(() => undefined);
     if (!record || record.ended) return;
     const event: RunEvent = { type: 'run.failed', runId: id, seq: 0, time: Date.now(), error: { code: 'worker', message: `the queue gave up on this run: ${reason}` }, durationMs: 0, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
     await appendEvent(this.commands, id, record.events.length + 1, event).catch((error: Error) => this.options.warn(`cannot record the end of run ${id}: ${error.message}`));
@@ -159,34 +212,38 @@ export class QueueBackend implements RunBackend {
   private async tail(from: string): Promise<void> {
     let last = from;
     while (!this.closed) {
-      let batch: [string, [string, string[]][]][] | null;
       try {
-        batch = (await this.reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', EVENTS_STREAM, last)) as [string, [string, string[]][]][] | null;
-      } catch (error) {
-        if (this.closed) return;
-        this.options.warn(`lost Redis (${(error as Error).message}); retrying`);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        continue;
-      }
-      for (const [, entries] of batch ?? []) {
-        for (const [entryId, fields] of entries) {
-          last = entryId;
-          const parsed = parseFields(fields);
-          if (!parsed?.runId) continue;
-          const record = this.log.get(parsed.runId);
-          if (!record) continue;
-          if (parsed.delta !== undefined) {
-            if (parsed.number > record.events.length) await this.backfill(record);
-            else record.addDelta(parsed.event, parsed.number, parsed.delta);
-          } else if (parsed.number > record.events.length + 1) await this.backfill(record);
-          else record.add(parsed.event, parsed.number);
+        const batch = (await this.reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', EVENTS_STREAM, last)) as [string, [string, string[]][]][] | null;
+        for (const [, entries] of batch ?? []) {
+          for (const [entryId, fields] of entries) {
+            await this.file(fields);
+            last = entryId;
+          }
         }
+      } catch {
+        // Lost Redis (reported once by the connection's error handler): read on from the last event filed once it is back.
+        if (this.closed) return;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
   }
 
-  private async backfill(record: RunRecord): Promise<void> {
-    const { events, deltas } = await readRunStream(this.commands, record.id);
+  /** Files one entry of the shared stream under its run, if this server follows that run. */
+  private async file(fields: string[]): Promise<void> {
+    const parsed = parseFields(fields);
+    if (!parsed?.runId) return;
+    const record = this.log.get(parsed.runId);
+    if (!record) return;
+    // A gap is filled from the run's own stream, on this connection, which waits for Redis rather than failing.
+    if (parsed.delta !== undefined) {
+      if (parsed.number > record.events.length) await this.backfill(record, this.reader);
+      else record.addDelta(parsed.event, parsed.number, parsed.delta);
+    } else if (parsed.number > record.events.length + 1) await this.backfill(record, this.reader);
+    else record.add(parsed.event, parsed.number);
+  }
+
+  private async backfill(record: RunRecord, redis: Redis = this.commands): Promise<void> {
+    const { events, deltas } = await readRunStream(redis, record.id);
     let next = 0;
     // Deltas go in their place among the events: after event N, before event N+1.
     for (const { number, event } of events) {
@@ -195,6 +252,12 @@ export class QueueBackend implements RunBackend {
     }
     for (; next < deltas.length; next++) record.addDelta(deltas[next].event, deltas[next].number, deltas[next].delta);
   }
+}
+
+/** ioredis's words for a command that could not reach Redis (as opposed to one Redis refused). */
+function isConnectionError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /Connection is closed|Stream isn't writeable|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|enableOfflineQueue/i.test(message);
 }
 
 function redactUrl(url: string): string {

@@ -126,7 +126,19 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     stalledInterval: lockMs,
     maxStalledCount: 3,
   });
-  worker.on('error', (error) => warn(`queue: ${error.message}`));
+  // Losing Redis is said once per outage; the connections reconnect by themselves, and events wait in the client until then.
+  let lost = false;
+  const onLost = (error: Error) => {
+    if (lost) return;
+    lost = true;
+    warn(`lost Redis (${error.message}); the runs in hand go on, their events are sent when it is back`);
+  };
+  for (const connection of [commands, subscriber, workerConnection]) connection.on('error', onLost);
+  commands.on('ready', () => {
+    if (lost) warn('Redis is back');
+    lost = false;
+  });
+  worker.on('error', (error) => (lost ? undefined : warn(`queue: ${error.message}`)));
   await worker.waitUntilReady();
 
   return {

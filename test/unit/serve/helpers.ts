@@ -33,29 +33,46 @@ export async function freePort(): Promise<number> {
 export interface RedisInstance {
   url: string;
   stop(): Promise<void>;
+  /** `kill -9` of the redis-server; `start()` brings it back on the same port, with what it had written to disk. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
 }
 
-/** A throwaway redis-server, with no persistence, gone when stopped. */
-export async function startRedis(): Promise<RedisInstance> {
+/**
+ * A throwaway redis-server, gone when stopped: with no persistence, or, when
+ * `persistent`, with an append-only file synced at every write, so a restart keeps all.
+ */
+export async function startRedis(options: { persistent?: boolean } = {}): Promise<RedisInstance> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrate-redis-'));
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve();
+  const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Ready to accept connections')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
     });
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-  });
+  };
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  };
+  await launch();
   return {
     url: `redis://127.0.0.1:${port}`,
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await end('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
+    kill: () => end('SIGKILL'),
+    start: launch,
   };
 }
 
