@@ -1,3 +1,4 @@
+import type { TestCaseJob } from './redis-events';
 import type { RunRecord } from './run-log';
 import type { ListQuery, RunPage } from './run-list';
 import type { ServedWorkflow } from './workflows';
@@ -5,6 +6,8 @@ import type { ServedWorkflow } from './workflows';
 export interface StartRequest {
   served: ServedWorkflow;
   inputs: Record<string, unknown>;
+  /** Queue mode only: a test case's run (`orchestrate test --redis`). */
+  test?: TestCaseJob;
 }
 
 /** Where runs execute: in the server's process (embedded) or on workers through a queue. */

@@ -90,7 +90,7 @@ export class QueueBackend implements RunBackend {
     const createdAt = Date.now();
     const record = this.log.create(id, request.served.name, createdAt, stepInfosOf(request.served.workflow));
     await this.commands.multi().zadd(RUNS_INDEX, createdAt, id).hset(runMeta(id), 'workflow', request.served.name, 'createdAt', String(createdAt)).exec();
-    await this.queue.add('run', { id, workflow: request.served.name, inputs: request.inputs }, { jobId: id, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } });
+    await this.queue.add('run', { id, workflow: request.served.name, inputs: request.inputs, ...(request.test ? { test: request.test } : {}) }, { jobId: id, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } });
     return record;
   }
 

@@ -24,6 +24,13 @@ export interface RunJob {
   /** The workflow file relative to the served folder (workers serve the same folder). */
   workflow: string;
   inputs: Record<string, unknown>;
+  /** A case of `orchestrate test --redis`: the `tests:` entry whose `mocks:` apply, and whether every step runs on the mock provider. */
+  test?: TestCaseJob;
+}
+
+export interface TestCaseJob {
+  case: string;
+  mock: boolean;
 }
 
 export interface NumberedEvent {

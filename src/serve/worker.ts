@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { newRunId, toErrorInfo, type ErrorInfo, type RunEvent } from '../engine';
+import { newRunId, toErrorInfo, type ErrorInfo, type ProviderResolver, type RunEvent } from '../engine';
 import type { CachePolicy } from '../engine/cache';
 import { loadConfigFile } from '../engine/providers/config';
 import { restorerFromEvents, TraceStore } from '../engine/trace';
@@ -16,7 +16,8 @@ import { ApiError } from './errors';
 import { Executor } from './execute';
 import { appendDelta, appendEvent, CANCEL_CHANNEL, cancelKey, isRunEnd, QUEUE_NAME, readRunEvents, type RunJob } from './redis-events';
 import { SharedRateLimiter, type SharedLimit } from './shared-rate-limit';
-import { loadServedWorkflow } from './workflows';
+import { loadServedWorkflow, type ServedWorkflow } from './workflows';
+import { parseTests, withMocks } from '../engine/eval';
 
 export interface WorkerOptions {
   root: string;
@@ -31,6 +32,15 @@ export interface WorkerOptions {
   /** How long a job's lock lasts without renewal: how soon a dead worker's runs go to another. */
   lockMs?: number;
   log: (message: string) => void;
+}
+
+/** The workflow a job names; for a test case, with the case's `mocks:` in place of its steps' replies. */
+function servedFor(root: string, job: RunJob): ServedWorkflow {
+  const served = loadServedWorkflow(root, job.workflow);
+  if (!job.test) return served;
+  const suite = parseTests(served.text, served.name, served.workflow);
+  const entry = suite.entries.find((candidate) => candidate.name === job.test!.case);
+  return entry ? { ...served, workflow: withMocks(served.workflow, entry.mocks) } : served;
 }
 
 export interface RunningWorker {
@@ -56,16 +66,20 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   if (!options.mock) for (const config of configs) if (config.rpm || config.tpm) limits[config.name] = { rpm: config.rpm, tpm: config.tpm };
   const limiter = new SharedRateLimiter(commands, limits);
   const store = new TraceStore(options.traces ? path.resolve(options.traces) : path.join(root, '.orchestrate'));
-  const executor = new Executor({
+  const executorOptions = {
     root,
     store,
     env: options.env,
     mock: options.mock ?? false,
     mockDelayMs: options.mockDelayMs,
     cache: options.cache ?? 'reuse',
-    wrapProviders: (providers) => limiter.wrap(providers),
+    wrapProviders: (providers: ProviderResolver) => limiter.wrap(providers),
     warn,
-  });
+  } as const;
+  const executor = new Executor(executorOptions);
+  // `orchestrate test --mock --redis` must not reach a real model whatever this worker was started with.
+  let mockExecutor: Executor | undefined;
+  const executorFor = (job: RunJob) => (job.test?.mock && !options.mock ? (mockExecutor ??= new Executor({ ...executorOptions, mock: true })) : executor);
 
   const inHand = new Map<string, AbortController>();
   await subscriber.subscribe(CANCEL_CHANNEL);
@@ -73,7 +87,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let finished = 0;
 
   const runJob = async (job: Job<RunJob>): Promise<void> => {
-    const { id, workflow, inputs } = job.data;
+    const { id, inputs } = job.data;
     const prior = await readRunEvents(commands, id);
     if (prior.some(({ event }) => isRunEnd(event))) return;
     let number = prior.length;
@@ -96,8 +110,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     inHand.set(id, controller);
     try {
       if (await commands.exists(cancelKey(id))) controller.abort('cancelled through the API');
-      const served = loadServedWorkflow(root, workflow);
-      await executor.execute({
+      const served = servedFor(root, job.data);
+      await executorFor(job.data).execute({
         served,
         inputs,
         // The first delivery takes the id the API gave; a re-delivery is a continuation with its own trace, as `orchestrate resume` makes.
