@@ -51,6 +51,13 @@ export interface RunningWorker {
 }
 
 const DEFAULT_LOCK_MS = 30_000;
+/** How long streamed text gathers before it is sent: what a `?deltas=1` client waits at most for the next piece. */
+const DELTA_BATCH_MS = 100;
+
+/** Whether two deltas are of the same attempt of the same step execution (so their texts may be joined). */
+function sameExecution(a: RunEvent & { type: 'step.delta' }, b: RunEvent & { type: 'step.delta' }): boolean {
+  return a.stepId === b.stepId && a.visit === b.visit && a.index === b.index && a.parent === b.parent && a.attempt === b.attempt;
+}
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const root = path.resolve(options.root);
@@ -93,13 +100,27 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     let number = prior.length;
     let deltasAfter = 0;
     let writes = Promise.resolve();
+    // Streamed text goes out in batches (one write per step per DELTA_BATCH_MS, not one per token): each write costs Redis and every server a parse.
+    let pending: (RunEvent & { type: 'step.delta' }) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const flushDelta = () => {
+      clearTimeout(timer);
+      if (!pending) return;
+      const [event, after, index] = [pending, number, ++deltasAfter];
+      pending = undefined;
+      writes = writes.then(() => appendDelta(commands, id, after, index, event));
+    };
     const publish = (event: RunEvent) => {
       if (event.type === 'step.delta') {
-        const after = number;
-        const index = ++deltasAfter;
-        writes = writes.then(() => appendDelta(commands, id, after, index, event));
+        if (pending && sameExecution(pending, event)) pending = { ...pending, text: pending.text + event.text };
+        else {
+          flushDelta();
+          pending = event;
+          timer = setTimeout(flushDelta, DELTA_BATCH_MS);
+        }
         return;
       }
+      flushDelta();
       const n = ++number;
       deltasAfter = 0;
       writes = writes.then(() => appendEvent(commands, id, n, event));
@@ -126,6 +147,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       publish({ type: 'run.failed', runId: lastStart?.runId ?? id, seq: 0, time: Date.now(), error: { ...info, message: `worker: ${info.message}` }, durationMs: 0, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } });
     } finally {
       inHand.delete(id);
+      flushDelta();
       await writes;
       finished++;
     }

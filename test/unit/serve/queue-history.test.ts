@@ -88,6 +88,25 @@ describe('queue mode: one history for every server, and deltas from the workers'
     assert.deepEqual((await api<Page>(third.url, 'GET', '/v1/runs?status=failed,cancelled,queued,running')).body.runs, []);
   });
 
+  test('the server stops mid-run: the runs go on on the workers, and a server started again serves them from Redis', async () => {
+    const folder = tempFolder({ 'words.workflow.yaml': WORDS });
+    cleanups.push(folder.remove);
+    const server = await startServer({ root: folder.dir, port: 0, redisUrl: redis.url, env: {}, log: () => undefined });
+    await worker(folder.dir, ['--mock', '--mock-delay', '300', '--cache', 'off']);
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) ids.push((await api<{ id: string }>(server.url, 'POST', '/v1/runs', { workflow: 'words.workflow.yaml', inputs: { n } })).body.id);
+    const record = (await server.backend.find(ids[0]))!;
+    await new Promise<void>((resolve) => record.subscribe(0, (event) => event.type === 'step.started' && resolve()));
+    await server.close();
+    const again = await serve(folder.dir);
+    for (const id of ids) {
+      const state = await waitForEnd(again.url, id);
+      assert.equal(state.status, 'succeeded');
+      const events = await readStream(again.url, id);
+      assert.equal(events.filter((event) => event.event === 'run.started').length, 1, 'each run ran once, on its worker');
+    }
+  });
+
   test('?deltas=1: the workers\' streamed text comes between the events, live or from the start, on any server, and Last-Event-ID resumes on a delta', async () => {
     const folder = tempFolder({ 'words.workflow.yaml': WORDS });
     cleanups.push(folder.remove);

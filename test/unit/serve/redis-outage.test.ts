@@ -63,6 +63,7 @@ describe('queue mode: Redis dies mid-run and comes back', { skip }, () => {
       ['GET', '/v1/runs', undefined],
       ['GET', `/v1/runs/${created.body.id}`, undefined],
       ['GET', `/v1/runs/${created.body.id}/events`, undefined],
+      ['GET', `/v1/runs/${created.body.id}/trace`, undefined],
       ['POST', '/v1/runs', { workflow: 'three.workflow.yaml' }],
       ['POST', `/v1/runs/${created.body.id}/cancel`, undefined],
     ] as const) {
