@@ -115,8 +115,9 @@ describe('queue mode: one history for every server, and deltas from the workers'
     const created = await api<{ id: string }>(server.url, 'POST', '/v1/runs', { workflow: 'words.workflow.yaml', inputs: { n: 3 } });
     const live = await readStream(server.url, created.body.id, { deltas: true });
     checkDeltaStream(live);
+    // A worker sends text in batches, however many there are: each model step's text comes before its end.
     const deltas = live.filter((event) => event.event === 'step.delta');
-    assert.ok(deltas.length >= 4, `deltas: ${deltas.length}`);
+    assert.deepEqual([...new Set(deltas.map((event) => event.data.stepId))], ['a', 'b']);
     const other = await serve(folder.dir);
     assert.deepEqual(await readStream(other.url, created.body.id, { deltas: true }), live, 'another server reads the same stream from Redis');
     assert.deepEqual(await readStream(other.url, created.body.id), live.filter((event) => event.event !== 'step.delta'));
