@@ -119,6 +119,22 @@ describe('orchestrate test --redis: rows over worker processes', { skip }, () =>
     assert.ok(finished.every((n) => n > 0), `rows per worker: ${finished.join(', ')}`);
   });
 
+  test('mistakes are usage errors before anything is queued: a file outside --root, --root without --redis, a bad URL, a Redis that does not answer', async () => {
+    const folder = tempFolder({ 'rows.workflow.yaml': WORKFLOW, 'rows.dataset.jsonl': ROWS, 'sub/keep.txt': '' });
+    cleanups.push(folder.remove);
+    const cases: [string[], RegExp][] = [
+      [['--redis', redis.url, '--root', path.join(folder.dir, 'sub')], /rows\.workflow\.yaml is not under .*sub: with --redis, the workers find each workflow by its path under the folder they serve/],
+      [['--root', 'sub'], /--root names the folder the workers of --redis serve; add --redis URL/],
+      [['--redis', 'localhost:6379'], /--redis takes a URL like redis:\/\/127\.0\.0\.1:6379, not `localhost:6379`/],
+      [['--redis', 'redis://127.0.0.1:1'], /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await orchestrateTest(folder.dir, args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.err}`);
+      assert.match(result.err, message);
+    }
+  });
+
   test('a worker killed mid-row: the row finishes on the other worker, and no finished step runs again', async () => {
     const folder = tempFolder({ 'rows.workflow.yaml': WORKFLOW, 'rows.dataset.jsonl': ROWS });
     cleanups.push(folder.remove);
