@@ -43,6 +43,13 @@ function servedFor(root: string, job: RunJob): ServedWorkflow {
   return entry ? { ...served, workflow: withMocks(served.workflow, entry.mocks) } : served;
 }
 
+/** A run in this worker's hands. */
+interface Execution {
+  controller: AbortController;
+  /** Its lock expired: the queue hands it out again, so this execution must write nothing more. */
+  lost: boolean;
+}
+
 export interface RunningWorker {
   /** Stops taking runs and waits for the ones in hand to finish. */
   drain(): Promise<void>;
@@ -88,13 +95,27 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let mockExecutor: Executor | undefined;
   const executorFor = (job: RunJob) => (job.test?.mock && !options.mock ? (mockExecutor ??= new Executor({ ...executorOptions, mock: true })) : executor);
 
-  const inHand = new Map<string, AbortController>();
+  const inHand = new Map<string, Execution>();
+  /** Each run's execution here, to its last write: a delivery of a run waits for an earlier one on this worker to finish writing. */
+  const executions = new Map<string, Promise<void>>();
   await subscriber.subscribe(CANCEL_CHANNEL);
-  subscriber.on('message', (_channel: string, id: string) => inHand.get(id)?.abort('cancelled through the API'));
+  subscriber.on('message', (_channel: string, id: string) => inHand.get(id)?.controller.abort('cancelled through the API'));
   let finished = 0;
 
   const runJob = async (job: Job<RunJob>): Promise<void> => {
     const { id, inputs } = job.data;
+    await executions.get(id);
+    let written = () => undefined as void;
+    executions.set(id, new Promise<void>((resolve) => (written = resolve)));
+    try {
+      await execute(job, id, inputs);
+    } finally {
+      executions.delete(id);
+      written();
+    }
+  };
+
+  const execute = async (job: Job<RunJob>, id: string, inputs: Record<string, unknown>): Promise<void> => {
     const prior = await readRunEvents(commands, id);
     if (prior.some(({ event }) => isRunEnd(event))) return;
     let number = prior.length;
@@ -111,6 +132,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       writes = writes.then(() => appendDelta(commands, id, after, index, event));
     };
     const publish = (event: RunEvent) => {
+      // A run whose lock this worker lost is another delivery's now: nothing more of this one goes out.
+      if (execution.lost) return;
       if (event.type === 'step.delta') {
         if (pending && sameExecution(pending, event)) pending = { ...pending, text: pending.text + event.text };
         else {
@@ -128,7 +151,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const events = prior.map(({ event }) => event);
     const lastStart = [...events].reverse().find((event) => event.type === 'run.started');
     const controller = new AbortController();
-    inHand.set(id, controller);
+    const execution: Execution = { controller, lost: false };
+    inHand.set(id, execution);
     try {
       if (await commands.exists(cancelKey(id))) controller.abort('cancelled through the API');
       const served = servedFor(root, job.data);
@@ -149,7 +173,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       inHand.delete(id);
       flushDelta();
       await writes;
-      finished++;
+      if (!execution.lost) finished++;
     }
   };
 
@@ -175,6 +199,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     lost = false;
   });
   worker.on('error', (error) => (lost ? undefined : warn(`queue: ${error.message}`)));
+  // Redis said a run's lock is no longer this worker's (Redis was away longer than the lock): BullMQ gives the run to a worker again, which continues it from its checkpoints, so this one stops it.
+  worker.on('lockRenewalFailed', (ids: string[]) => {
+    for (const id of ids) {
+      const execution = inHand.get(id);
+      if (!execution) continue;
+      execution.lost = true;
+      execution.controller.abort('this worker lost the run (its lock expired); it continues from its finished steps where it is delivered again');
+      warn(`lost the lock of run ${id}; stopped it here, it continues where the queue delivers it again`);
+    }
+  });
   await worker.waitUntilReady();
 
   return {

@@ -4,6 +4,7 @@
  * Redis is back both reconnect and the run completes with no step run twice.
  */
 import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
 import { after, before, describe, test } from 'node:test';
 import type { RunEvent } from '../../../src/engine';
 import { startServer, type RunningServer } from '../../../src/serve/server';
@@ -28,10 +29,11 @@ describe('queue mode: Redis dies mid-run and comes back', { skip }, () => {
   let worker: WorkerProcess;
   const warnings: string[] = [];
   let onWarning: (line: string) => void = () => undefined;
-  const said = (pattern: RegExp) => new Promise<void>((resolve) => {
-    if (warnings.some((line) => pattern.test(line))) return resolve();
-    onWarning = (line) => pattern.test(line) && resolve();
-  });
+  /** Resolves when the server next logs a line matching `pattern`. */
+  const said = (pattern: RegExp) =>
+    new Promise<void>((resolve) => {
+      onWarning = (line) => pattern.test(line) && resolve();
+    });
 
   before(async () => {
     redis = await startRedis({ persistent: true });
@@ -94,5 +96,41 @@ describe('queue mode: Redis dies mid-run and comes back', { skip }, () => {
     const next = await api<{ id: string }>(server.url, 'POST', '/v1/runs', { workflow: 'three.workflow.yaml' });
     assert.equal(next.status, 201);
     assert.equal((await waitForEnd(server.url, next.body.id)).status, 'succeeded');
+  });
+
+  test('Redis comes back after the run\'s lock expired: the worker stops its run and it continues from its finished steps, none run twice', async () => {
+    // This test's worker holds runs for 2 s without renewal; the one before (idle) goes.
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    worker = await spawnWorker(folder.dir, redis.url, ['--mock', '--mock-delay', '400', '--cache', 'off', '--lock-ms', '2000']);
+    const created = await api<{ id: string }>(server.url, 'POST', '/v1/runs', { workflow: 'three.workflow.yaml' });
+    const record = (await server.backend.find(created.body.id))!;
+    await new Promise<void>((resolve) => record.subscribe(0, (event) => event.type === 'step.completed' && resolve()));
+    const back = said(/Redis is back/);
+    await redis.kill();
+    await redis.start();
+    await back;
+    // An outage longer than the lock, as Redis sees it when it comes back: the lock is gone.
+    const direct = new Redis(redis.url);
+    try {
+      await direct.del(`bull:orchestrate-runs:${created.body.id}:lock`);
+    } finally {
+      direct.disconnect();
+    }
+    const state = await waitForEnd(server.url, created.body.id);
+    assert.equal(state.status, 'succeeded', JSON.stringify(state));
+    const starts = record.events.filter((event) => event.type === 'run.started');
+    assert.equal(starts.length, 2, 'delivered again');
+    assert.equal((starts[1] as { resumedFrom?: string }).resumedFrom, created.body.id);
+    const stepsBefore = record.events.slice(0, record.events.indexOf(starts[1])).filter((event) => event.type === 'step.completed').map((event) => (event as { stepId: string }).stepId);
+    assert.ok(stepsBefore.length >= 1);
+    for (const stepId of ['a', 'b', 'c']) {
+      const ran = record.events.filter((event) => event.type === 'step.completed' && (event as { stepId: string }).stepId === stepId && !(event as { restored?: boolean }).restored);
+      assert.equal(ran.length, 1, `step ${stepId} finished once`);
+    }
+    for (const stepId of stepsBefore) {
+      assert.equal(record.events.filter((event) => event.type === 'step.started' && (event as { stepId: string }).stepId === stepId).length, 1, `step ${stepId} finished before and was restored, not run again`);
+    }
+    assert.match(worker.output(), /lost the lock of run \S+; stopped it here/);
   });
 });
