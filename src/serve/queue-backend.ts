@@ -61,12 +61,14 @@ export class QueueBackend implements RunBackend {
     const backend = new QueueBackend(queue, commands, reader, [queueConnection, eventsConnection], queueEvents, options);
     // Losing Redis is reported once per outage, never thrown: an unheard 'error' would end the process.
     let reported = false;
-    const lost = (error: Error) => {
+    const lost = (error?: Error) => {
       if (backend.closed || reported) return;
       reported = true;
-      options.warn(`lost Redis at ${redactUrl(options.redisUrl)} (${error.message}); answering 503 until it is back`);
+      options.warn(`lost Redis at ${redactUrl(options.redisUrl)} (${error?.message ?? 'the connection closed'}); answering 503 until it is back`);
     };
     for (const emitter of [commands, reader, queueConnection, eventsConnection]) emitter.on('error', lost);
+    // A Redis that goes away may close the connection without an error.
+    commands.on('close', () => lost());
     queue.on('error', lost);
     queueEvents.on('error', lost);
     commands.on('ready', () => {

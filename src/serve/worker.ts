@@ -188,12 +188,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   // Losing Redis is said once per outage; the connections reconnect by themselves, and events wait in the client until then.
   let lost = false;
-  const onLost = (error: Error) => {
-    if (lost) return;
+  let draining = false;
+  const onLost = (error?: Error) => {
+    if (lost || draining) return;
     lost = true;
-    warn(`lost Redis (${error.message}); the runs in hand go on, their events are sent when it is back`);
+    warn(`lost Redis (${error?.message ?? 'the connection closed'}); the runs in hand go on, their events are sent when it is back`);
   };
   for (const connection of [commands, subscriber, workerConnection]) connection.on('error', onLost);
+  // A Redis that goes away may close the connection without an error.
+  commands.on('close', () => onLost());
   commands.on('ready', () => {
     if (lost) warn('Redis is back');
     lost = false;
@@ -216,6 +219,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       return finished;
     },
     async drain() {
+      draining = true;
       await worker.close();
       // BullMQ leaves a connection it was given open.
       workerConnection.disconnect();
