@@ -30,6 +30,7 @@ import {
 } from '../engine/eval';
 import { parseArgs, parseAssignments, UsageError } from './args';
 import { callLogResolver } from './call-log';
+import { queuedCases, type QueuedCases } from './test-queue';
 import { CliError, describeFsError, invalidWorkflow } from './errors';
 import { checkFile, expandFolders, loadFromDisk } from './files';
 import type { Io } from './main';
@@ -64,6 +65,9 @@ ${TRACES_HELP}
   --no-trace               record neither the runs nor the eval
 ${ALLOW_TOOLS_HELP}
   --quiet                  no progress
+  --redis URL              run each case on the \`orchestrate worker\` processes sharing that Redis
+                           (docs/serve.md); results, reports and exit status as without it
+  --root DIR               with --redis: the folder the workers serve (default: the current one)
   --compare                compare two evals (ids or files): regressions, improvements, changed outputs
   --resume EVAL-ID         finish an eval that was stopped: finished case runs are not run again
 
@@ -91,6 +95,8 @@ const OPTIONS = {
   resume: { type: 'string' },
   json: { type: 'boolean' },
   ...ALLOW_TOOLS_OPTION,
+  redis: { type: 'string' },
+  root: { type: 'string' },
 } as const;
 
 export const testCommand = {
@@ -160,6 +166,7 @@ export const testCommand = {
     const total = previous.length + (await countJobs(plan, previous.length));
     const progress = options.quiet ? undefined : new Progress(io, total, previous.length, plan.repeat > 1);
 
+    const queued = await casesOnWorkers(options, suites, header.mock, io);
     const controller = new AbortController();
     const onInterrupt = () => controller.abort('interrupted (Ctrl-C)');
     process.once('SIGINT', onInterrupt);
@@ -178,6 +185,7 @@ export const testCommand = {
           secrets: secretsOf(io.env),
           onUnrecorded: () => undefined,
           tools: (traceFile) => headlessToolSession({ workspaceFolder: io.cwd, env: io.env, allowTools, traceFile, warn: (message) => io.err(`warning: ${message}\n`) }),
+          ...(queued ? { runCase: queued.runCase } : {}),
           onResult: (result) => {
             summary.add(result);
             if (keep) results.push(result);
@@ -193,6 +201,7 @@ export const testCommand = {
       process.removeListener('SIGINT', onInterrupt);
       process.removeListener('SIGTERM', onInterrupt);
       progress?.end();
+      await queued?.close();
     }
 
     const final = summary.summary();
@@ -225,6 +234,18 @@ export const testCommand = {
     return final.failed > 0 || stopped || bailed ? 1 : 0;
   },
 };
+
+/** With `--redis`, where case runs go instead of this process; checked before anything runs. */
+async function casesOnWorkers(options: Record<string, unknown>, suites: EvalSuite[], mock: boolean, io: Io): Promise<QueuedCases | undefined> {
+  if (options.redis === undefined) {
+    if (options.root !== undefined) throw new UsageError('--root names the folder the workers of --redis serve; add --redis URL');
+    return undefined;
+  }
+  const redisUrl = String(options.redis);
+  if (!/^rediss?:\/\//.test(redisUrl)) throw new UsageError(`--redis takes a URL like redis://127.0.0.1:6379, not \`${redisUrl}\``);
+  const root = path.resolve(io.cwd, typeof options.root === 'string' ? options.root : '.');
+  return queuedCases({ redisUrl, root, mock, suites, warn: (message) => io.err(`warning: ${message}\n`) });
+}
 
 /** A workflow file and its `tests:`, or the error that says why it cannot be tested. */
 function loadSuite(file: string, io: Io): EvalSuite {

@@ -8,12 +8,13 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { RunEvent } from '../engine';
 import type { RunBackend } from './backend';
 import { ApiError } from './errors';
-import type { RunRecord } from './run-log';
+import { parsePosition, type RunRecord } from './run-log';
 import { sameSecret } from './signature';
 import type { WebhookRouter } from './webhooks';
 import { checkRunInputs, loadServedWorkflow } from './workflows';
 import { runStateSchema, errorSchema, describeValidationError } from './api-schema';
 import { traceOf } from './trace-export';
+import { decodeCursor, encodeCursor, parseStatuses, RUN_STATUSES } from './run-list';
 import type { TraceStore } from '../engine/trace';
 
 declare module 'fastify' {
@@ -99,16 +100,33 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   );
 
-  app.get<{ Querystring: { limit?: number } }>(
+  app.get<{ Querystring: { limit?: number; cursor?: string; status?: string } }>(
     '/v1/runs',
     {
       schema: {
-        summary: 'Runs, newest first',
-        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
-        response: { 200: { type: 'object', properties: { runs: { type: 'array', items: runStateSchema } } } },
+        summary: 'Every run of the deployment, newest first, a page at a time',
+        description:
+          'Embedded: the runs in the trace store (this server\'s, earlier ones\', `orchestrate run`\'s). With Redis: every run any server on it started, wherever it ran. Pass `nextCursor` back as `cursor` for the next page; it is absent on the last one.',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'string', maxLength: 1000, description: 'The `nextCursor` of the previous page' },
+            status: { type: 'string', maxLength: 200, description: `Only runs in these statuses, separated by commas: ${RUN_STATUSES.join(', ')}` },
+          },
+        },
+        response: {
+          200: { type: 'object', required: ['runs'], properties: { runs: { type: 'array', items: runStateSchema }, nextCursor: { type: 'string', description: 'Where the next page starts; absent on the last page' } } },
+          '4xx': errorSchema,
+        },
       },
     },
-    async (request) => ({ runs: (await backend.list(request.query.limit ?? 100)).map((record) => record.state) }),
+    async (request) => {
+      const { limit = 100, cursor, status } = request.query;
+      const page = await backend.list({ limit, after: cursor === undefined ? undefined : decodeCursor(cursor), statuses: parseStatuses(status) });
+      return { runs: page.runs.map((record) => record.state), ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}) };
+    },
   );
 
   app.get<{ Params: { id: string } }>(
@@ -160,19 +178,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { deltas?: string } }>(
     '/v1/runs/:id/events',
     {
       schema: {
         summary: "The run's events as Server-Sent Events: all of them from the start, or after `Last-Event-ID`, then live until the run ends",
+        description:
+          'Each event\'s SSE `id` is its number (1, 2, 3…). With `deltas=1` the streamed text of model calls comes too, as `step.delta` events with ids `N.K` (the K-th delta after event N); `Last-Event-ID` takes either form.',
         params: idParams,
-        headers: { type: 'object', properties: { 'last-event-id': { type: 'string', pattern: '^[0-9]{1,9}$' } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { deltas: { type: 'string', enum: ['1', '0', 'true', 'false'], description: 'Include `step.delta` events' } } },
+        headers: { type: 'object', properties: { 'last-event-id': { type: 'string', pattern: '^[0-9]{1,9}(\\.[0-9]{1,9})?$' } } },
         produces: ['text/event-stream'],
       },
     },
     async (request, reply) => {
       const record = await find(request.params.id);
-      streamEvents(request, reply, record);
+      const deltas = request.query.deltas === '1' || request.query.deltas === 'true';
+      streamEvents(request, reply, record, deltas);
     },
   );
 
@@ -182,8 +204,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
-function streamEvents(request: FastifyRequest, reply: FastifyReply, record: RunRecord): void {
-  const after = Number(request.headers['last-event-id'] ?? 0);
+function streamEvents(request: FastifyRequest, reply: FastifyReply, record: RunRecord, deltas: boolean): void {
+  const from = parsePosition(request.headers['last-event-id'] as string | undefined);
   reply.hijack();
   const out = reply.raw;
   out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -194,14 +216,14 @@ function streamEvents(request: FastifyRequest, reply: FastifyReply, record: RunR
     unsubscribe();
     if (!out.writableEnded) out.end();
   };
-  const send = (event: RunEvent, number: number) => {
-    out.write(`id: ${number}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-    if (record.ended && number === record.events.length) setImmediate(finish);
+  const send = (event: RunEvent, id: string) => {
+    out.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    if (record.ended && id === String(record.events.length)) setImmediate(finish);
   };
-  // `send` ends the stream a turn later, never while `subscribe` is still replaying.
-  const unsubscribe = record.subscribe(after, send);
+  // `send` ends the stream a turn later, never while `stream` is still replaying.
+  const unsubscribe = record.stream(from, deltas, send);
   request.raw.on('close', finish);
-  if (record.ended && after >= record.events.length) finish();
+  if (record.ended && from.event >= record.events.length) finish();
 }
 
 function requestErrorMessage(error: FastifyError): string {

@@ -5,13 +5,15 @@
  */
 import * as path from 'node:path';
 import { newRunId, toErrorInfo, type RunEvent } from '../engine';
-import { readTrace, restorerFromEvents, TraceFormatError } from '../engine/trace';
+import { readTrace, restorerFromEvents, TraceFormatError, type RunSummary } from '../engine/trace';
 import { stepInfosOf, type StepInfo } from '../engine/state';
 import type { RunBackend, StartRequest } from './backend';
 import type { Executor } from './execute';
 import { isRunEnd } from './redis-events';
 import { checkServedFile } from './workflows';
 import { RunLog, type RunRecord } from './run-log';
+import { comesBefore, type ListPosition, type ListQuery, type RunPage } from './run-list';
+import type { ServedRunStatus } from './run-state';
 
 export class EmbeddedBackend implements RunBackend {
   readonly mode = 'embedded';
@@ -24,16 +26,20 @@ export class EmbeddedBackend implements RunBackend {
 
   /** A run this server no longer holds (started before a restart, or by `orchestrate run`), read from its trace. */
   private async fromTrace(id: string): Promise<RunRecord | undefined> {
-    const { store, root } = this.executor.options;
+    const summary = (await this.executor.options.store.listRuns()).find((run) => run.id === id);
+    return summary ? this.fromSummary(summary) : undefined;
+  }
+
+  private async fromSummary(summary: RunSummary): Promise<RunRecord | undefined> {
+    const { root } = this.executor.options;
     try {
-      const summary = (await store.listRuns()).find((run) => run.id === id);
-      if (!summary) return undefined;
       const trace = await readTrace(summary.file);
       const file = trace.started.workflowPath ?? summary.workflowFile;
       const relative = path.relative(root, file).split(path.sep).join('/');
-      const record = this.log.create(id, relative, trace.started.time, stepsOf(root, file));
+      const record = this.log.create(summary.id, relative, trace.started.time, stepsOf(root, file));
       for (const event of trace.events) record.add(event);
-      record.markInterrupted();
+      // Without an end, the trace's process died, unless it is still alive (an `orchestrate run` writing it now).
+      if (summary.status !== 'running') record.markInterrupted();
       return record;
     } catch (error) {
       if (error instanceof TraceFormatError) return undefined;
@@ -59,7 +65,8 @@ export class EmbeddedBackend implements RunBackend {
         onEvent: (event: RunEvent) => {
           // The run's end is shown once its trace is closed, so a client that saw the end can read the whole trace.
           if (isRunEnd(event)) end = event;
-          else if (event.type !== 'step.delta') record.add(event);
+          else if (event.type === 'step.delta') record.addDelta(event);
+          else record.add(event);
         },
       })
       .then(() => {
@@ -81,8 +88,25 @@ export class EmbeddedBackend implements RunBackend {
     return this.log.get(id) ?? this.fromTrace(id);
   }
 
-  async list(limit: number): Promise<RunRecord[]> {
-    return this.log.list().slice(0, limit);
+  /** The runs in the trace store (this server's, earlier servers', `orchestrate run`'s), with this server's runs not yet recorded. */
+  async list(query: ListQuery): Promise<RunPage> {
+    const listed = new Map<string, { position: ListPosition; status: ServedRunStatus; summary?: RunSummary }>();
+    for (const summary of await this.executor.options.store.listRuns()) {
+      listed.set(summary.id, { position: { at: summary.startedAt, id: summary.id }, status: summary.status, summary });
+    }
+    for (const record of this.log.list()) {
+      listed.set(record.id, { position: { at: record.runState.startedAt ?? record.createdAt, id: record.id }, status: record.state.status, summary: listed.get(record.id)?.summary });
+    }
+    const matching = [...listed.values()]
+      .filter((entry) => (!query.after || comesBefore(query.after, entry.position)) && (!query.statuses || query.statuses.has(entry.status)))
+      .sort((a, b) => (comesBefore(a.position, b.position) ? -1 : 1));
+    const page = matching.slice(0, query.limit);
+    const runs: RunRecord[] = [];
+    for (const entry of page) {
+      const record = this.log.get(entry.position.id) ?? (entry.summary ? await this.fromSummary(entry.summary) : undefined);
+      if (record) runs.push(record);
+    }
+    return { runs, ...(matching.length > page.length ? { next: page.at(-1)!.position } : {}) };
   }
 
   async cancel(id: string): Promise<boolean> {

@@ -26,11 +26,20 @@ export interface RunJob {
   inputs: Record<string, unknown>;
   /** The ended run this one continues: the worker restores its finished steps from that run's events. */
   resumeOf?: string;
+  /** A case of `orchestrate test --redis`: the `tests:` entry whose `mocks:` apply, and whether every step runs on the mock provider. */
+  test?: TestCaseJob;
+}
+
+export interface TestCaseJob {
+  case: string;
+  mock: boolean;
 }
 
 export interface NumberedEvent {
   number: number;
   event: RunEvent;
+  /** For a `step.delta`: its place (1-based) among the deltas after event `number`. */
+  delta?: number;
 }
 
 export async function appendEvent(redis: Redis, runId: string, number: number, event: RunEvent): Promise<void> {
@@ -43,10 +52,40 @@ export async function appendEvent(redis: Redis, runId: string, number: number, e
     .exec();
 }
 
-/** Every event of a run, in order. */
-export async function readRunEvents(redis: Redis, runId: string): Promise<NumberedEvent[]> {
+/**
+ * A `step.delta`, the `index`-th after event `after`: in the run's stream (so a
+ * stream read from the start has it) and the shared one, without the checkpoint's
+ * expiry renewal (the next event renews it).
+ */
+export async function appendDelta(redis: Redis, runId: string, after: number, index: number, event: RunEvent): Promise<void> {
+  const json = JSON.stringify(event);
+  await redis
+    .multi()
+    .xadd(runStream(runId), '*', 'n', String(after), 'd', String(index), 'e', json)
+    .xadd(EVENTS_STREAM, 'MAXLEN', '~', String(SHARED_STREAM_LENGTH), '*', 'id', runId, 'n', String(after), 'd', String(index), 'e', json)
+    .exec();
+}
+
+/**
+ * Every event of a run, in order, and its deltas among them. An entry written twice
+ * (a command the client sent again after losing Redis) is kept once.
+ */
+export async function readRunStream(redis: Redis, runId: string): Promise<{ events: NumberedEvent[]; deltas: NumberedEvent[] }> {
   const entries = await redis.xrange(runStream(runId), '-', '+');
-  return entries.map(([, fields]) => parseFields(fields)).filter((entry): entry is NumberedEvent => entry !== undefined);
+  const events: NumberedEvent[] = [];
+  const deltas: NumberedEvent[] = [];
+  for (const [, fields] of entries) {
+    const entry = parseFields(fields);
+    if (!entry) continue;
+    if (entry.delta !== undefined) deltas.push(entry);
+    else if (entry.number === events.length + 1) events.push(entry);
+  }
+  return { events, deltas };
+}
+
+/** Every event of a run, in order: its checkpoints. */
+export async function readRunEvents(redis: Redis, runId: string): Promise<NumberedEvent[]> {
+  return (await readRunStream(redis, runId)).events;
 }
 
 export function parseFields(fields: string[]): (NumberedEvent & { runId?: string }) | undefined {
@@ -55,8 +94,10 @@ export function parseFields(fields: string[]): (NumberedEvent & { runId?: string
   const number = Number(map.get('n'));
   const json = map.get('e');
   if (!Number.isInteger(number) || json === undefined) return undefined;
+  const delta = map.has('d') ? Number(map.get('d')) : undefined;
+  if (delta !== undefined && !Number.isInteger(delta)) return undefined;
   try {
-    return { number, event: JSON.parse(json) as RunEvent, runId: map.get('id') };
+    return { number, event: JSON.parse(json) as RunEvent, runId: map.get('id'), ...(delta === undefined ? {} : { delta }) };
   } catch {
     return undefined;
   }

@@ -4,13 +4,34 @@
  * Both modes feed it: the embedded runner directly, the queue from Redis.
  */
 import type { RunEvent } from '../engine';
-import { initialRunState, RunStateBuilder, type StepInfo } from '../engine/state';
+import { initialRunState, RunStateBuilder, type RunState, type StepInfo } from '../engine/state';
 import { isEnded, servedRunState, type ServedRunState } from './run-state';
 
 export type RunListener = (event: RunEvent, number: number) => void;
 
+/**
+ * Where a stream stands: after event `event` and, when deltas are followed, after
+ * the `delta`-th `step.delta` that came after that event. Its text form is the SSE id:
+ * `5` for the fifth event, `5.3` for the third delta after it.
+ */
+export interface StreamPosition {
+  event: number;
+  delta: number;
+}
+
+/** Told each event, with its SSE id. */
+export type StreamListener = (event: RunEvent, id: string) => void;
+
+export function parsePosition(text: string | undefined): StreamPosition {
+  const match = /^(\d{1,9})(?:\.(\d{1,9}))?$/.exec(text ?? '');
+  return match ? { event: Number(match[1]), delta: Number(match[2] ?? 0) } : { event: 0, delta: 0 };
+}
+
 export class RunRecord {
   readonly events: RunEvent[] = [];
+  /** The `step.delta` events that came after each event number (0: before the first); kept apart so the numbering of events stays 1, 2, 3… */
+  private readonly deltas = new Map<number, RunEvent[]>();
+  private readonly streamListeners = new Set<{ deltas: boolean; listener: StreamListener }>();
   readonly createdAt: number;
   /** The engine's run state, folded in place by its reducer. */
   private readonly builder: RunStateBuilder;
@@ -28,6 +49,11 @@ export class RunRecord {
     this.createdAt = createdAt;
   }
 
+  /** The engine's run state itself (what `orchestrate test` checks expectations against). */
+  get runState(): RunState {
+    return this.builder.state;
+  }
+
   /** The state as the API serves it. */
   get state(): ServedRunState {
     return servedRunState(this.id, this.workflow, this.builder.state);
@@ -41,8 +67,51 @@ export class RunRecord {
     if (event.type === 'run.started' && this.builder.state.status !== 'idle' && !isEnded(this.builder.state)) this.builder.interrupt();
     this.builder.apply(event);
     for (const listener of this.listeners) listener(event, number);
+    for (const { listener } of this.streamListeners) listener(event, String(number));
     if (this.ended) for (const resolve of this.endWaiters.splice(0)) resolve();
     return true;
+  }
+
+  /**
+   * Adds a `step.delta`, the `index`-th (1-based) after event number `after`; anything
+   * out of that order is ignored (a replay after a reconnect, or a delta whose event
+   * has not arrived yet).
+   */
+  addDelta(event: RunEvent, after = this.events.length, index = (this.deltas.get(after)?.length ?? 0) + 1): boolean {
+    if (after !== this.events.length || this.ended) return false;
+    const list = this.deltas.get(after) ?? [];
+    if (index !== list.length + 1) return false;
+    list.push(event);
+    this.deltas.set(after, list);
+    const id = `${after}.${index}`;
+    for (const { deltas, listener } of this.streamListeners) if (deltas) listener(event, id);
+    return true;
+  }
+
+  /** The deltas after event number `after`, for tests and tools. */
+  deltasAfter(after: number): readonly RunEvent[] {
+    return this.deltas.get(after) ?? [];
+  }
+
+  /**
+   * Calls `listener` with every event after `from` (and, when `deltas`, every
+   * `step.delta` in its place among them), then live ones; returns the unsubscribe.
+   */
+  stream(from: StreamPosition, deltas: boolean, listener: StreamListener): () => void {
+    const replayDeltas = (after: number, skip: number) => {
+      if (!deltas) return;
+      const list = this.deltas.get(after) ?? [];
+      for (let k = skip; k < list.length; k++) listener(list[k], `${after}.${k + 1}`);
+    };
+    const start = Math.max(0, from.event);
+    replayDeltas(start, from.delta);
+    for (let i = start; i < this.events.length; i++) {
+      listener(this.events[i], String(i + 1));
+      replayDeltas(i + 1, 0);
+    }
+    const entry = { deltas, listener };
+    this.streamListeners.add(entry);
+    return () => this.streamListeners.delete(entry);
   }
 
   get ended(): boolean {

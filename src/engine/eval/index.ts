@@ -7,7 +7,7 @@ export { checkExpectations, subjectValue, deepEqual, asText, type CheckContext }
 export { checkTrajectory, argumentDifferences, describeCall, type TrajectoryOutcome } from './trajectory';
 export { judge, type JudgeRequest, type JudgeVerdict } from './judge';
 export { readRows, rowInputs, estimateRows, isDatasetFile, DatasetError, DATASET_EXTENSIONS, type DatasetRow } from './dataset';
-export { runCase, withMocks, type CaseRun, type CaseRunOptions, type CaseOutcome } from './run-case';
+export { runCase, caseOutcome, withMocks, type CaseRun, type CaseRunOptions, type CaseOutcome } from './run-case';
 export { evalJobs, runEval, type EvalSuite, type EvalPlan, type EvalJob, type RunEvalOptions } from './run-eval';
 export { SummaryBuilder, caseKey, EVAL_RECORD_VERSION, type CaseResult, type CaseSummary, type EvalHeader, type EvalSummary, type EvalRecord, type EvalEnd } from './results';
 export { EvalStore, EvalWriter, readEval, loadEval } from './eval-store';

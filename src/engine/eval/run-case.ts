@@ -3,7 +3,7 @@
  * recorded like any run (so the case links to its trace), its run state built by the
  * reducer, then the expectations checked against what the state says.
  */
-import { initialRunState } from '../state/run-state';
+import { initialRunState, type RunState } from '../state/run-state';
 import { RunStateBuilder } from '../state/reduce';
 import { stepInfosOf } from '../state/selectors';
 import { recordedRun, type RecordingOptions } from '../trace/recorded-run';
@@ -56,12 +56,17 @@ export async function runCase(run: CaseRun, options: CaseRunOptions): Promise<Ca
   const signal = options.signal ?? new AbortController().signal;
   const tools = await options.tools?.(recording.trace);
   await recording.run({ inputs: run.inputs, providers: options.providers, loadWorkflow: options.loadWorkflow, clock: options.clock, signal, onEvent: (event) => state.apply(event), ...(tools ? { tools } : {}) });
-  const facts = runFacts(state.state);
-  const expectations = await checkExpectations(run.expect, facts, { workflow, providers: options.providers, signal, row: run.row, caseName: run.caseName });
+  return caseOutcome(run, state.state, { runId: recording.runId, ...(recording.trace ? { trace: recording.trace } : {}) }, { providers: options.providers, signal });
+}
+
+/** A case's outcome from the state its run ended in, wherever it ran (here, or on a worker of `orchestrate test --redis`). */
+export async function caseOutcome(run: CaseRun, state: RunState, recorded: { runId: string; trace?: string }, options: { providers: ProviderResolver; signal: AbortSignal }): Promise<CaseOutcome> {
+  const workflow = withMocks(run.workflow, run.mocks);
+  const facts = runFacts(state);
+  const expectations = await checkExpectations(run.expect, facts, { workflow, providers: options.providers, signal: options.signal, row: run.row, caseName: run.caseName });
   return {
     passed: expectations.every((e) => e.passed),
-    runId: recording.runId,
-    ...(recording.trace ? { trace: recording.trace } : {}),
+    ...recorded,
     status: facts.status,
     ...(facts.error ? { error: facts.error.message } : {}),
     outputs: facts.outputs,

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Workflow } from '../types';
 import { readRows, rowInputs, type DatasetRow } from './dataset';
 import { caseKey, type CaseResult } from './results';
-import { runCase, type CaseRunOptions } from './run-case';
+import { runCase, type CaseOutcome, type CaseRun, type CaseRunOptions } from './run-case';
 import type { TestEntry } from './types';
 
 export interface EvalSuite {
@@ -82,6 +82,8 @@ export async function* evalJobs(plan: EvalPlan, skip: ReadonlySet<string> = new 
 
 export interface RunEvalOptions extends CaseRunOptions {
   concurrency: number;
+  /** Runs one case somewhere else than here (`orchestrate test --redis`: on the workers); `runCase` by default. */
+  runCase?: (run: CaseRun, options: CaseRunOptions) => Promise<CaseOutcome>;
   /** Stop taking new case runs after the first failure. */
   bail?: boolean;
   onStart?: (job: EvalJob) => void;
@@ -121,8 +123,8 @@ export async function runEval(jobs: AsyncIterable<EvalJob>, options: RunEvalOpti
   return { bailed };
 }
 
-async function runJob(job: EvalJob, options: CaseRunOptions): Promise<CaseResult> {
-  const outcome = await runCase(
+async function runJob(job: EvalJob, options: RunEvalOptions): Promise<CaseResult> {
+  const outcome = await (options.runCase ?? runCase)(
     { workflow: job.suite.workflow, workflowText: job.suite.text, caseName: job.caseName, inputs: job.inputs, mocks: job.entry.mocks, expect: job.entry.expect, ...(job.row ? { row: job.row.values } : {}) },
     options,
   );

@@ -256,49 +256,6 @@ describe('orchestrate serve, the command', () => {
     }
   });
 
-  test('when the server dies (kill -9) its run is left interrupted: a new server shows it so, and `orchestrate resume` continues it without repeating finished steps', async () => {
-    const folder = tempFolder({ 'nested/slow.workflow.yaml': SLOW });
-    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../support/cli-entry.ts'), 'serve', folder.dir, '--port', '0', '--mock', '--mock-delay', '400'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /^listening on (\S+)\n/m.exec(out);
-          if (match) resolve(match[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
-      });
-      const created = await api<{ id: string }>(url, 'POST', '/v1/runs', { workflow: 'nested/slow.workflow.yaml' });
-      // Follow the events until the first step has finished, then kill the server.
-      const response = await fetch(`${url}/v1/runs/${created.body.id}/events`);
-      const reader = response.body!.getReader();
-      let seen = '';
-      while (!seen.includes('event: step.completed')) seen += new TextDecoder().decode((await reader.read()).value);
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-
-      const again = await startServer({ root: folder.dir, port: 0, mock: true, env: {}, log: () => undefined });
-      try {
-        const state = await api<ServedRunState>(again.url, 'GET', `/v1/runs/${created.body.id}`);
-        assert.equal(state.status, 200);
-        assert.equal(state.body.status, 'interrupted');
-        assert.equal(state.body.steps.one.status, 'succeeded', `${JSON.stringify(state.body)}\n${await api<string>(again.url, 'GET', `/v1/runs/${created.body.id}/trace`).then((t) => String(t.body))}`);
-        assert.ok(['pending', 'cancelled'].includes(state.body.steps.two.status), state.body.steps.two.status);
-      } finally {
-        await again.close();
-      }
-      let err = '';
-      const io: Io = { out: () => undefined, err: (text) => (err += text), color: false, env: {}, cwd: folder.dir };
-      assert.equal(await main(['resume', created.body.id, '--mock', '--traces', path.join(folder.dir, '.orchestrate')], io), 0, err);
-      assert.match(err, new RegExp(`resuming run ${created.body.id}: 1 finished step execution`));
-    } finally {
-      child.kill('SIGKILL');
-      folder.remove();
-    }
-  });
-
   test('worker without --redis is a usage error', async () => {
     let err = '';
     const io: Io = { out: () => undefined, err: (text) => (err += text), color: false, env: {}, cwd: process.cwd() };

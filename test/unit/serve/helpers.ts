@@ -33,29 +33,46 @@ export async function freePort(): Promise<number> {
 export interface RedisInstance {
   url: string;
   stop(): Promise<void>;
+  /** `kill -9` of the redis-server; `start()` brings it back on the same port, with what it had written to disk. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
 }
 
-/** A throwaway redis-server, with no persistence, gone when stopped. */
-export async function startRedis(): Promise<RedisInstance> {
+/**
+ * A throwaway redis-server, gone when stopped: with no persistence, or, when
+ * `persistent`, with an append-only file synced at every write, so a restart keeps all.
+ */
+export async function startRedis(options: { persistent?: boolean } = {}): Promise<RedisInstance> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrate-redis-'));
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve();
+  const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Ready to accept connections')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
     });
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-  });
+  };
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  };
+  await launch();
   return {
     url: `redis://127.0.0.1:${port}`,
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await end('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
+    kill: () => end('SIGKILL'),
+    start: launch,
   };
 }
 
@@ -139,4 +156,45 @@ export async function readEvents(base: string, id: string, lastEventId?: number)
       const field = (name: string) => block.split('\n').find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
       return { id: Number(field('id')), event: field('event'), data: JSON.parse(field('data')) as SseEvent['data'] };
     });
+}
+
+export interface StreamedEvent {
+  /** The SSE id: `N`, or `N.K` for a delta. */
+  id: string;
+  event: string;
+  data: { type: string; [key: string]: unknown };
+}
+
+/** Reads a whole event stream, with `step.delta` events when `deltas`. */
+export async function readStream(base: string, id: string, options: { deltas?: boolean; lastEventId?: string } = {}): Promise<StreamedEvent[]> {
+  const response = await fetch(`${base}/v1/runs/${id}/events${options.deltas ? '?deltas=1' : ''}`, { headers: options.lastEventId === undefined ? {} : { 'last-event-id': options.lastEventId } });
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.includes('data: '))
+    .map((block) => {
+      const field = (name: string) => block.split('\n').find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
+      return { id: field('id'), event: field('event'), data: JSON.parse(field('data')) as StreamedEvent['data'] };
+    });
+}
+
+/** Checks a stream read with deltas: events numbered 1, 2, 3…, each delta `N.K` after event N, and each step's deltas spelling its output. */
+export function checkDeltaStream(events: StreamedEvent[]): void {
+  let number = 0;
+  let delta = 0;
+  const text = new Map<string, string>();
+  for (const { id, event, data } of events) {
+    if (event === 'step.delta') {
+      if (id !== `${number}.${++delta}`) throw new Error(`delta id ${id} after event ${number}.${delta - 1}`);
+      const key = `${String(data.stepId)}#${String(data.attempt)}`;
+      text.set(key, (text.get(key) ?? '') + String(data.text));
+      continue;
+    }
+    if (id !== String(++number)) throw new Error(`event id ${id}, expected ${number}`);
+    delta = 0;
+    if (event === 'step.completed' && typeof data.output === 'string' && !data.restored) {
+      const streamed = text.get(`${String(data.stepId)}#${String(data.attempt)}`);
+      if (streamed !== undefined && streamed !== data.output) throw new Error(`the deltas of ${String(data.stepId)} spell ${JSON.stringify(streamed)}, not its output ${JSON.stringify(data.output)}`);
+    }
+  }
 }

@@ -210,7 +210,7 @@ steps:
         mode: 'embedded',
         start: async (request) => log.create(`run-${log.list().length + 1}`, request.served.name, log.list().length),
         find: async (id) => log.get(id),
-        list: async () => log.list(),
+        list: async () => ({ runs: log.list() }),
         cancel: async () => false,
         close: async () => undefined,
       };
