@@ -64,7 +64,7 @@ Usage: orchestrate <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
+  .map(([name, command]) => `  ${name.padEnd(Math.max(...Object.keys(COMMANDS).map((n) => n.length)))}  ${command.summary}`)
   .join('\n')}
 
 Run \`orchestrate <command> --help\` for a command's options.
