@@ -157,6 +157,16 @@ function messageFor(error: ErrorObject, path: (string | number)[], doc: Document
       }
       return `${where} must match ${String(params.pattern)}`;
     }
+    case 'minimum':
+    case 'exclusiveMinimum':
+    case 'maximum':
+    case 'exclusiveMaximum': {
+      const limit = Number(params.limit);
+      const word = { minimum: 'at least', exclusiveMinimum: 'more than', maximum: 'at most', exclusiveMaximum: 'less than' }[error.keyword];
+      return `${where} must be ${word} ${limit.toLocaleString('en-US')}, not ${String(doc.getIn(path))}`;
+    }
+    case 'minItems':
+      return `${where} needs at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`;
     case 'propertyNames':
       return `${where} has a key that is not a valid name: use letters, digits and \`_\`, starting with a letter or \`_\``;
     default:
