@@ -36,7 +36,6 @@ export const workerCommand = {
       env: io.env,
       log: (message) => io.err(`${message}\n`),
     });
-    io.out(`worker ready (pid ${process.pid})\n`);
     await new Promise<void>((resolve) => {
       const drain = () => {
         process.removeListener('SIGINT', drain);
@@ -46,6 +45,8 @@ export const workerCommand = {
       };
       process.on('SIGINT', drain);
       process.on('SIGTERM', drain);
+      // Said once a signal drains it: whoever waits for this line may stop the worker at once.
+      io.out(`worker ready (pid ${process.pid})\n`);
     });
     io.err(`drained: ${worker.finished} run${worker.finished === 1 ? '' : 's'} finished here\n`);
     return 0;
