@@ -12,7 +12,7 @@ import { WorkflowDocuments } from './editor/documents';
 import { registerLanguageFeatures } from './editor/language-features';
 import { RedHatYaml } from './editor/red-hat-yaml';
 import { EditorToolCatalog } from './editor/tool-catalog';
-import { ToolDiagnostics } from './editor/tool-diagnostics';
+import { toolDiagnostics } from './editor/tool-diagnostics';
 import { WorkflowRunManager } from './runs/manager';
 import { configuredProviders } from './runs/providers';
 import type { RunManager } from './runs/session';
@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): OrchestrateApi {
     redHat,
     diagnostics,
     tools,
-    new ToolDiagnostics(documents, tools),
+    toolDiagnostics(documents, tools),
     runs,
     registerLanguageFeatures({
       documents,
