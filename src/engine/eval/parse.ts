@@ -95,35 +95,40 @@ class TestReader {
   }
 
   private inputs(node: Node | undefined): Record<string, unknown> {
-    const inputs = Object.create(null) as Record<string, unknown>;
-    if (node === undefined) return inputs;
+    return this.namedEntries(node, '`inputs:` maps input names to values, e.g. `inputs: { topic: tea }`', (name, pair) =>
+      this.checkInput(name, pair.key as Node) ? ((pair.value as Node | null)?.toJSON() ?? null) : undefined,
+    );
+  }
+
+  private columns(node: Node | undefined): Record<string, string> {
+    return this.namedEntries(node, "`columns:` maps input names to the dataset's column names, e.g. `columns: { message: text }`", (name, pair) => {
+      if (!this.checkInput(name, pair.key as Node)) return undefined;
+      const column = pair.value as Node | null;
+      if (isScalar(column) && (typeof column.value === 'string' || typeof column.value === 'number')) return String(column.value);
+      this.problem(column ?? (pair.key as Node), 'test-shape', `the column for input \`${name}\` is a column name (text)`);
+      return undefined;
+    });
+  }
+
+  /**
+   * A mapping keyed by names (inputs, columns, step ids): each entry's value from `each`,
+   * which reports what is wrong with it and gives undefined to leave it out. Keys such as
+   * `__proto__` and `constructor` are kept as data.
+   */
+  private namedEntries<T>(node: Node | undefined, shape: string, each: (name: string, pair: Pair) => T | undefined): Record<string, T> {
+    const entries = Object.create(null) as Record<string, T>;
+    if (node === undefined) return entries;
     if (!isMap(node)) {
-      this.problem(node, 'test-shape', '`inputs:` maps input names to values, e.g. `inputs: { topic: tea }`');
-      return inputs;
+      this.problem(node, 'test-shape', shape);
+      return entries;
     }
     for (const pair of node.items) {
       const name = this.key(pair);
       if (name === undefined) continue;
-      if (this.checkInput(name, pair.key as Node)) setEntry(inputs, name, (pair.value as Node | null)?.toJSON() ?? null);
+      const value = each(name, pair as Pair);
+      if (value !== undefined) setEntry(entries, name, value);
     }
-    return { ...inputs };
-  }
-
-  private columns(node: Node | undefined): Record<string, string> {
-    const columns = Object.create(null) as Record<string, string>;
-    if (node === undefined) return columns;
-    if (!isMap(node)) {
-      this.problem(node, 'test-shape', '`columns:` maps input names to the dataset\'s column names, e.g. `columns: { message: text }`');
-      return columns;
-    }
-    for (const pair of node.items) {
-      const name = this.key(pair);
-      if (name === undefined || !this.checkInput(name, pair.key as Node)) continue;
-      const column = pair.value as Node | null;
-      if (isScalar(column) && (typeof column.value === 'string' || typeof column.value === 'number')) setEntry(columns, name, String(column.value));
-      else this.problem(column ?? (pair.key as Node), 'test-shape', `the column for input \`${name}\` is a column name (text)`);
-    }
-    return { ...columns };
+    return { ...entries };
   }
 
   private checkInput(name: string, at: Node): boolean {
@@ -136,18 +141,9 @@ class TestReader {
   }
 
   private mocks(node: Node | undefined): Record<string, TemplateValue> {
-    const mocks = Object.create(null) as Record<string, TemplateValue>;
-    if (node === undefined) return mocks;
-    if (!isMap(node)) {
-      this.problem(node, 'test-shape', '`mock:` maps step ids to the reply each step gives in this test, e.g. `mock: { classify: { category: billing } }`');
-      return mocks;
-    }
-    for (const pair of node.items) {
-      const id = this.key(pair);
-      if (id === undefined || !this.checkStep(id, pair.key as Node, true)) continue;
-      setEntry(mocks, id, this.templateValue(pair.value as Node | null));
-    }
-    return { ...mocks };
+    return this.namedEntries(node, '`mock:` maps step ids to the reply each step gives in this test, e.g. `mock: { classify: { category: billing } }`', (id, pair) =>
+      this.checkStep(id, pair.key as Node, true) ? this.templateValue(pair.value as Node | null) : undefined,
+    );
   }
 
   private checkStep(id: string, at: Node, promptOnly = false): boolean {
