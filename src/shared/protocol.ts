@@ -14,6 +14,7 @@
  * {@link parseWebviewMessage} before the host acts on them: the webview renders
  * model output, so it is treated as untrusted input.
  */
+import { isHttpUrl } from '../engine/guards';
 import type { RunEvent } from '../engine/types';
 import type { EvalGridParams, EvalRowsParams } from './eval-grid';
 import type { WorkflowOutline } from './workflow-outline';
@@ -285,11 +286,4 @@ export function parseUiState(value: unknown): PanelUiState {
 }
 
 /** Only http(s) links leave the panel; everything else (javascript:, file:, command:, data:) stays inert. */
-export function isOpenableLink(href: string): boolean {
-  try {
-    const url = new URL(href);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
+export const isOpenableLink: (href: string) => boolean = isHttpUrl;
