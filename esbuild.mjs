@@ -69,5 +69,10 @@ if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('esbuild: watching…');
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  const results = await Promise.all(builds.map((b) => esbuild.build(b)));
+  // A warning is a mistake that still bundles (an unclosed CSS block swallowed the rules after it): fail the build.
+  if (results.some((result) => result.warnings.length > 0)) {
+    console.error('esbuild: the build has warnings (above); fix them');
+    process.exit(1);
+  }
 }
