@@ -8,7 +8,9 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import type { ServedRunState } from '../../../src/serve/run-state';
+import { startServer, type RunningServer } from '../../../src/serve/server';
 
 const REPO = path.resolve(__dirname, '../../..');
 const ENTRY = path.join(REPO, 'test/support/cli-entry.ts');
@@ -197,4 +199,42 @@ export function checkDeltaStream(events: StreamedEvent[]): void {
       if (streamed !== undefined && streamed !== data.output) throw new Error(`the deltas of ${String(data.stepId)} spell ${JSON.stringify(streamed)}, not its output ${JSON.stringify(data.output)}`);
     }
   }
+}
+
+/** What a `describe` of queue-mode tests shares; see {@link redisSuite}. */
+export interface RedisSuite {
+  /** The block's Redis, started before its first test and stopped after its last. */
+  readonly redis: RedisInstance;
+  /** Runs after the current test (the last added first): workers, servers and folders must not outlive it. */
+  cleanup(fn: () => Promise<void> | void): void;
+  /** `orchestrate serve --redis` over `dir`, closed after the current test. */
+  serve(dir: string): Promise<RunningServer>;
+}
+
+/** Call inside a `describe`: registers the hooks that start its Redis and clean up after each test. */
+export function redisSuite(): RedisSuite {
+  let redis: RedisInstance | undefined;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  before(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+  const suite: RedisSuite = {
+    get redis() {
+      if (!redis) throw new Error('the suite’s Redis starts in its before hook');
+      return redis;
+    },
+    cleanup: (fn) => void cleanups.push(fn),
+    async serve(dir) {
+      const server = await startServer({ root: dir, port: 0, redisUrl: suite.redis.url, env: {}, log: () => undefined });
+      suite.cleanup(() => server.close());
+      return server;
+    },
+  };
+  return suite;
 }

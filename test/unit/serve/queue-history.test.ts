@@ -4,10 +4,10 @@
  * status; `?deltas=1` streams the workers' model text, live or from the start.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { ServedRunState } from '../../../src/serve/run-state';
-import { startServer, type RunningServer } from '../../../src/serve/server';
-import { api, checkDeltaStream, readStream, redisMissing, spawnWorker, startRedis, tempFolder, waitForEnd, type RedisInstance, type WorkerProcess } from './helpers';
+import { startServer } from '../../../src/serve/server';
+import { api, checkDeltaStream, readStream, redisMissing, redisSuite, spawnWorker, tempFolder, waitForEnd, type WorkerProcess } from './helpers';
 
 const skip = redisMissing();
 
@@ -24,28 +24,12 @@ steps:
 type Page = { runs: ServedRunState[]; nextCursor?: string };
 
 describe('queue mode: one history for every server, and deltas from the workers', { skip }, () => {
-  let redis: RedisInstance;
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const suite = redisSuite();
 
-  before(async () => {
-    redis = await startRedis();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  after(async () => {
-    await redis.stop();
-  });
-
-  async function serve(dir: string): Promise<RunningServer> {
-    const server = await startServer({ root: dir, port: 0, redisUrl: redis.url, env: {}, log: () => undefined });
-    cleanups.push(() => server.close());
-    return server;
-  }
 
   async function worker(dir: string, args: string[]): Promise<WorkerProcess> {
-    const spawned = await spawnWorker(dir, redis.url, args);
-    cleanups.push(async () => {
+    const spawned = await spawnWorker(dir, suite.redis.url, args);
+    suite.cleanup(async () => {
       if (spawned.child.exitCode === null && spawned.child.signalCode === null) {
         spawned.child.kill('SIGKILL');
         await spawned.exited;
@@ -56,8 +40,8 @@ describe('queue mode: one history for every server, and deltas from the workers'
 
   test('GET /v1/runs on any server lists the runs of every server, run on either worker; pages and status filters', async () => {
     const folder = tempFolder({ 'words.workflow.yaml': WORDS });
-    cleanups.push(folder.remove);
-    const [one, two] = [await serve(folder.dir), await serve(folder.dir)];
+    suite.cleanup(folder.remove);
+    const [one, two] = [await suite.serve(folder.dir), await suite.serve(folder.dir)];
     await worker(folder.dir, ['--mock', '--cache', 'off']);
     await worker(folder.dir, ['--mock', '--cache', 'off']);
     const ids: string[] = [];
@@ -67,7 +51,7 @@ describe('queue mode: one history for every server, and deltas from the workers'
     }
     for (const id of ids) assert.equal((await waitForEnd(one.url, id)).status, 'succeeded');
     // A third server, started after all of them, lists them too.
-    const third = await serve(folder.dir);
+    const third = await suite.serve(folder.dir);
     for (const server of [one, two, third]) {
       const all = (await api<Page>(server.url, 'GET', '/v1/runs?limit=1000')).body;
       assert.deepEqual(all.runs.map((run) => run.id).sort(), [...ids].sort());
@@ -90,15 +74,15 @@ describe('queue mode: one history for every server, and deltas from the workers'
 
   test('the server stops mid-run: the runs go on on the workers, and a server started again serves them from Redis', async () => {
     const folder = tempFolder({ 'words.workflow.yaml': WORDS });
-    cleanups.push(folder.remove);
-    const server = await startServer({ root: folder.dir, port: 0, redisUrl: redis.url, env: {}, log: () => undefined });
+    suite.cleanup(folder.remove);
+    const server = await startServer({ root: folder.dir, port: 0, redisUrl: suite.redis.url, env: {}, log: () => undefined });
     await worker(folder.dir, ['--mock', '--mock-delay', '300', '--cache', 'off']);
     const ids: string[] = [];
     for (let n = 0; n < 3; n++) ids.push((await api<{ id: string }>(server.url, 'POST', '/v1/runs', { workflow: 'words.workflow.yaml', inputs: { n } })).body.id);
     const record = (await server.backend.find(ids[0]))!;
     await new Promise<void>((resolve) => record.subscribe(0, (event) => event.type === 'step.started' && resolve()));
     await server.close();
-    const again = await serve(folder.dir);
+    const again = await suite.serve(folder.dir);
     for (const id of ids) {
       const state = await waitForEnd(again.url, id);
       assert.equal(state.status, 'succeeded');
@@ -109,8 +93,8 @@ describe('queue mode: one history for every server, and deltas from the workers'
 
   test('?deltas=1: the workers\' streamed text comes between the events, live or from the start, on any server, and Last-Event-ID resumes on a delta', async () => {
     const folder = tempFolder({ 'words.workflow.yaml': WORDS });
-    cleanups.push(folder.remove);
-    const server = await serve(folder.dir);
+    suite.cleanup(folder.remove);
+    const server = await suite.serve(folder.dir);
     await worker(folder.dir, ['--mock', '--mock-delay', '100', '--cache', 'off']);
     const created = await api<{ id: string }>(server.url, 'POST', '/v1/runs', { workflow: 'words.workflow.yaml', inputs: { n: 3 } });
     const live = await readStream(server.url, created.body.id, { deltas: true });
@@ -118,7 +102,7 @@ describe('queue mode: one history for every server, and deltas from the workers'
     // A worker sends text in batches, however many there are: each model step's text comes before its end.
     const deltas = live.filter((event) => event.event === 'step.delta');
     assert.deepEqual([...new Set(deltas.map((event) => event.data.stepId))], ['a', 'b']);
-    const other = await serve(folder.dir);
+    const other = await suite.serve(folder.dir);
     assert.deepEqual(await readStream(other.url, created.body.id, { deltas: true }), live, 'another server reads the same stream from Redis');
     assert.deepEqual(await readStream(other.url, created.body.id), live.filter((event) => event.event !== 'step.delta'));
     const at = live.indexOf(deltas[1]);

@@ -3,12 +3,12 @@
  * `orchestrate worker` processes spawned from source.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { RunEvent } from '../../../src/engine';
 import type { RunRecord } from '../../../src/serve/run-log';
-import { startServer, type RunningServer } from '../../../src/serve/server';
+import type { RunningServer } from '../../../src/serve/server';
 import { startFakeOpenAI } from '../../support/fake-openai-server';
-import { api, redisMissing, spawnWorker, startRedis, tempFolder, type RedisInstance, type WorkerProcess } from './helpers';
+import { api, redisMissing, redisSuite, spawnWorker, tempFolder, type WorkerProcess } from './helpers';
 
 const skip = redisMissing();
 if (skip) process.stderr.write(`SKIPPED queue tests: ${skip}\n`);
@@ -34,29 +34,13 @@ steps:
 `;
 
 describe('queue mode: serve --redis with worker processes', { skip }, () => {
-  let redis: RedisInstance;
-  const cleanups: (() => Promise<void> | void)[] = [];
-
-  before(async () => {
-    redis = await startRedis();
-  });
   // Each test's workers serve its own folder, so none may outlive it and take the next test's runs.
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  after(async () => {
-    await redis.stop();
-  });
+  const suite = redisSuite();
 
-  async function serve(dir: string): Promise<RunningServer> {
-    const server = await startServer({ root: dir, port: 0, redisUrl: redis.url, env: {}, log: () => undefined });
-    cleanups.push(() => server.close());
-    return server;
-  }
 
   async function worker(dir: string, args: string[], env: Record<string, string> = {}): Promise<WorkerProcess> {
-    const spawned = await spawnWorker(dir, redis.url, args, env);
-    cleanups.push(async () => {
+    const spawned = await spawnWorker(dir, suite.redis.url, args, env);
+    suite.cleanup(async () => {
       if (spawned.child.exitCode === null && spawned.child.signalCode === null) {
         spawned.child.kill('SIGKILL');
         await spawned.exited;
@@ -79,8 +63,8 @@ describe('queue mode: serve --redis with worker processes', { skip }, () => {
 
   test('300 runs across 3 worker processes on a 50 ms mock: every run completes exactly once', async () => {
     const folder = tempFolder({ 'one.workflow.yaml': ONE_STEP });
-    cleanups.push(folder.remove);
-    const server = await serve(folder.dir);
+    suite.cleanup(folder.remove);
+    const server = await suite.serve(folder.dir);
     const workers = await Promise.all([0, 1, 2].map(() => worker(folder.dir, ['--mock', '--mock-delay', '50', '--cache', 'off', '--concurrency', '10'])));
     const records = await startRuns(server, 'one.workflow.yaml', 300);
     await Promise.all(records.map((record) => record.whenEnded()));
@@ -103,7 +87,7 @@ describe('queue mode: serve --redis with worker processes', { skip }, () => {
 
     // The server dies and another starts: it lists the runs and serves their state from Redis.
     await server.close();
-    const second = await serve(folder.dir);
+    const second = await suite.serve(folder.dir);
     const listed = await api<{ runs: { id: string; status: string }[] }>(second.url, 'GET', '/v1/runs?limit=1000');
     assert.equal(listed.body.runs.length, 300);
     assert.ok(listed.body.runs.every((run) => run.status === 'succeeded'));
@@ -114,10 +98,10 @@ describe('queue mode: serve --redis with worker processes', { skip }, () => {
 
   test('kill -9 of a worker mid-run: its runs finish on another worker with no repeated model call for finished steps', async () => {
     const fake = await startFakeOpenAI({ apiKey: 'sk-test-key', chunkDelayMs: 60, reply: 'one two three four five six' });
-    cleanups.push(() => fake.close());
+    suite.cleanup(() => fake.close());
     const folder = tempFolder({ 'three.workflow.yaml': THREE_STEPS, 'orchestrate.config.json': JSON.stringify({ providers: [{ name: 'openai', baseURL: fake.url }] }) });
-    cleanups.push(folder.remove);
-    const server = await serve(folder.dir);
+    suite.cleanup(folder.remove);
+    const server = await suite.serve(folder.dir);
     const env = { OPENAI_API_KEY: 'sk-test-key' };
     const doomed = await worker(folder.dir, ['--cache', 'off', '--concurrency', '6', '--lock-ms', '1000'], env);
     const records = await startRuns(server, 'three.workflow.yaml', 6);
@@ -152,10 +136,10 @@ describe('queue mode: serve --redis with worker processes', { skip }, () => {
   test('a 600 rpm budget shared by 3 workers: the achieved rate is within 5% of it, with no 429', async () => {
     const rpm = 600;
     const fake = await startFakeOpenAI({ apiKey: 'sk-test-key', rpm, reply: 'ok' });
-    cleanups.push(() => fake.close());
+    suite.cleanup(() => fake.close());
     const folder = tempFolder({ 'one.workflow.yaml': ONE_STEP, 'orchestrate.config.json': JSON.stringify({ providers: [{ name: 'openai', baseURL: fake.url, rpm }] }) });
-    cleanups.push(folder.remove);
-    const server = await serve(folder.dir);
+    suite.cleanup(folder.remove);
+    const server = await suite.serve(folder.dir);
     const env = { OPENAI_API_KEY: 'sk-test-key' };
     await Promise.all([0, 1, 2].map(() => worker(folder.dir, ['--cache', 'off', '--concurrency', '20'], env)));
     const total = 130;
@@ -173,8 +157,8 @@ describe('queue mode: serve --redis with worker processes', { skip }, () => {
 
   test('SIGTERM drains a worker: the runs it holds finish there, the rest wait for another worker, nothing is lost', async () => {
     const folder = tempFolder({ 'three.workflow.yaml': THREE_STEPS });
-    cleanups.push(folder.remove);
-    const server = await serve(folder.dir);
+    suite.cleanup(folder.remove);
+    const server = await suite.serve(folder.dir);
     const first = await worker(folder.dir, ['--mock', '--mock-delay', '200', '--cache', 'off', '--concurrency', '3']);
     const records = await startRuns(server, 'three.workflow.yaml', 8);
     const held = await new Promise<RunRecord[]>((resolve) => {
@@ -195,8 +179,8 @@ describe('queue mode: serve --redis with worker processes', { skip }, () => {
 
   test('cancel: a queued run is cancelled before any worker takes it; a running one is stopped by its worker', async () => {
     const folder = tempFolder({ 'three.workflow.yaml': THREE_STEPS });
-    cleanups.push(folder.remove);
-    const server = await serve(folder.dir);
+    suite.cleanup(folder.remove);
+    const server = await suite.serve(folder.dir);
     const [queued] = await startRuns(server, 'three.workflow.yaml', 1);
     const cancelled = await api(server.url, 'POST', `/v1/runs/${queued.id}/cancel`);
     assert.equal(cancelled.status, 202);

@@ -5,13 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { main, type Io } from '../../../src/cli/main';
 import type { RunEvent } from '../../../src/engine';
 import { EVENTS_STREAM, parseFields } from '../../../src/serve/redis-events';
-import { startServer } from '../../../src/serve/server';
-import { redisMissing, spawnWorker, startRedis, tempFolder, type RedisInstance, type WorkerProcess } from './helpers';
+import { redisMissing, redisSuite, spawnWorker, tempFolder, type WorkerProcess } from './helpers';
 
 const skip = redisMissing();
 
@@ -55,22 +54,11 @@ function comparable(value: unknown): unknown {
 }
 
 describe('orchestrate test --redis: rows over worker processes', { skip }, () => {
-  let redis: RedisInstance;
-  const cleanups: (() => Promise<void> | void)[] = [];
-
-  before(async () => {
-    redis = await startRedis();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  after(async () => {
-    await redis.stop();
-  });
+  const suite = redisSuite();
 
   async function worker(dir: string, args: string[]): Promise<WorkerProcess> {
-    const spawned = await spawnWorker(dir, redis.url, args);
-    cleanups.push(async () => {
+    const spawned = await spawnWorker(dir, suite.redis.url, args);
+    suite.cleanup(async () => {
       if (spawned.child.exitCode === null && spawned.child.signalCode === null) {
         spawned.child.kill('SIGKILL');
         await spawned.exited;
@@ -89,11 +77,11 @@ describe('orchestrate test --redis: rows over worker processes', { skip }, () =>
 
   test('rows and cases run on both workers; the report and exit status are those of the local eval', async () => {
     const folder = tempFolder({ 'rows.workflow.yaml': WORKFLOW, 'rows.dataset.jsonl': ROWS });
-    cleanups.push(folder.remove);
+    suite.cleanup(folder.remove);
     const local = await orchestrateTest(folder.dir, ['--reporter', 'json']);
     assert.equal(local.code, 1, local.err);
     const workers = [await worker(folder.dir, ['--concurrency', '2', '--mock-delay', '60', '--cache', 'off']), await worker(folder.dir, ['--concurrency', '2', '--mock-delay', '60', '--cache', 'off'])];
-    const queued = await orchestrateTest(folder.dir, ['--reporter', 'json', '--redis', redis.url, '--concurrency', '6']);
+    const queued = await orchestrateTest(folder.dir, ['--reporter', 'json', '--redis', suite.redis.url, '--concurrency', '6']);
     assert.equal(queued.code, local.code, queued.err);
     type Report = { results: { case: string; row?: number; passed: boolean }[] };
     const [localReport, queuedReport] = [JSON.parse(local.out) as Report, JSON.parse(queued.out) as Report];
@@ -112,7 +100,7 @@ describe('orchestrate test --redis: rows over worker processes', { skip }, () =>
         .replace(/run \S+\n(trace \S+\n)?/g, '')
         .match(/<testsuites? [^>]*>|<testcase[\s\S]*?<\/testcase>/g)!
         .sort();
-    assert.deepEqual(junit((await orchestrateTest(folder.dir, ['--reporter', 'junit', '--redis', redis.url])).out), junit((await orchestrateTest(folder.dir, ['--reporter', 'junit'])).out));
+    assert.deepEqual(junit((await orchestrateTest(folder.dir, ['--reporter', 'junit', '--redis', suite.redis.url])).out), junit((await orchestrateTest(folder.dir, ['--reporter', 'junit'])).out));
     for (const spawned of workers) spawned.child.kill('SIGTERM');
     const finished = await Promise.all(workers.map(async (spawned) => (assert.equal(await spawned.exited, 0), Number(/drained: (\d+) run/.exec(spawned.output())?.[1]))));
     assert.equal(finished[0] + finished[1], 26);
@@ -121,9 +109,9 @@ describe('orchestrate test --redis: rows over worker processes', { skip }, () =>
 
   test('mistakes are usage errors before anything is queued: a file outside --root, --root without --redis, a bad URL, a Redis that does not answer', async () => {
     const folder = tempFolder({ 'rows.workflow.yaml': WORKFLOW, 'rows.dataset.jsonl': ROWS, 'sub/keep.txt': '' });
-    cleanups.push(folder.remove);
+    suite.cleanup(folder.remove);
     const cases: [string[], RegExp][] = [
-      [['--redis', redis.url, '--root', path.join(folder.dir, 'sub')], /rows\.workflow\.yaml is not under .*sub: with --redis, the workers find each workflow by its path under the folder they serve/],
+      [['--redis', suite.redis.url, '--root', path.join(folder.dir, 'sub')], /rows\.workflow\.yaml is not under .*sub: with --redis, the workers find each workflow by its path under the folder they serve/],
       [['--root', 'sub'], /--root names the folder the workers of --redis serve; add --redis URL/],
       [['--redis', 'localhost:6379'], /--redis takes a URL like redis:\/\/127\.0\.0\.1:6379, not `localhost:6379`/],
       [['--redis', 'redis://127.0.0.1:1'], /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/],
@@ -137,12 +125,12 @@ describe('orchestrate test --redis: rows over worker processes', { skip }, () =>
 
   test('a worker killed mid-row: the row finishes on the other worker, and no finished step runs again', async () => {
     const folder = tempFolder({ 'rows.workflow.yaml': WORKFLOW, 'rows.dataset.jsonl': ROWS });
-    cleanups.push(folder.remove);
+    suite.cleanup(folder.remove);
     const args = ['--concurrency', '3', '--mock-delay', '300', '--cache', 'off', '--lock-ms', '1000'];
     const doomed = await worker(folder.dir, args);
     // Follow every run's events as they reach Redis.
-    const reader = new Redis(redis.url);
-    cleanups.push(() => void reader.disconnect());
+    const reader = new Redis(suite.redis.url);
+    suite.cleanup(() => void reader.disconnect());
     const events = new Map<string, RunEvent[]>();
     let firstStepDone = () => undefined as void;
     const stepDone = new Promise<void>((resolve) => (firstStepDone = resolve));
@@ -164,7 +152,7 @@ describe('orchestrate test --redis: rows over worker processes', { skip }, () =>
         }
       }
     })();
-    const eval_ = orchestrateTest(folder.dir, ['--reporter', 'json', '--redis', redis.url, '--concurrency', '3', '--filter', 'rows › rows']);
+    const eval_ = orchestrateTest(folder.dir, ['--reporter', 'json', '--redis', suite.redis.url, '--concurrency', '3', '--filter', 'rows › rows']);
     await stepDone;
     doomed.child.kill('SIGKILL');
     await doomed.exited;
@@ -190,8 +178,7 @@ describe('orchestrate test --redis: rows over worker processes', { skip }, () =>
     }
     assert.ok(resumed >= 1, `at least one row was resumed on the other worker: ${JSON.stringify([...finishedBeforeKill].map(([id, steps]) => [id, steps, events.get(id)!.map((event) => event.type)]))}`);
     // The runs are the deployment's: a server on the Redis lists them.
-    const server = await startServer({ root: folder.dir, port: 0, redisUrl: redis.url, env: {}, log: () => undefined });
-    cleanups.push(() => server.close());
+    const server = await suite.serve(folder.dir);
     const listed = await server.backend.list({ limit: 1000 });
     for (const row of report.results) assert.ok(listed.runs.some((run) => run.id === row.runId), row.runId);
   });
