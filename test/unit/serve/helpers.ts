@@ -238,3 +238,17 @@ export function redisSuite(): RedisSuite {
   };
   return suite;
 }
+
+/** Two streamed steps, for the history and delta tests. */
+export const WORDS = `name: words
+inputs:
+  n: { type: number, default: 0 }
+steps:
+  - id: a
+    prompt: "write a few words about {{ inputs.n }}"
+  - id: b
+    prompt: "and a few more about {{ steps.a.output }}"
+`;
+
+/** A page of `GET /v1/runs`. */
+export type Page = { runs: ServedRunState[]; nextCursor?: string };

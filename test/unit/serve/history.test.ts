@@ -10,19 +10,8 @@ import fc from 'fast-check';
 import { main, type Io } from '../../../src/cli/main';
 import type { ServedRunState } from '../../../src/serve/run-state';
 import { startServer, type RunningServer } from '../../../src/serve/server';
-import { api, checkDeltaStream, readStream, tempFolder, waitForEnd } from './helpers';
+import { api, checkDeltaStream, readStream, tempFolder, waitForEnd, WORDS, type Page } from './helpers';
 
-const WORDS = `name: words
-inputs:
-  n: { type: number, default: 0 }
-steps:
-  - id: a
-    prompt: "write a few words about {{ inputs.n }}"
-  - id: b
-    prompt: "and a few more about {{ steps.a.output }}"
-`;
-
-type Page = { runs: ServedRunState[]; nextCursor?: string };
 
 describe('serve (embedded): every run in the trace store, pages, statuses and deltas', () => {
   let folder: ReturnType<typeof tempFolder>;

@@ -5,23 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ServedRunState } from '../../../src/serve/run-state';
 import { startServer } from '../../../src/serve/server';
-import { api, checkDeltaStream, readStream, redisMissing, redisSuite, spawnWorker, tempFolder, waitForEnd, type WorkerProcess } from './helpers';
+import { api, checkDeltaStream, readStream, redisMissing, redisSuite, spawnWorker, tempFolder, waitForEnd, WORDS, type Page, type WorkerProcess } from './helpers';
 
 const skip = redisMissing();
 
-const WORDS = `name: words
-inputs:
-  n: { type: number, default: 0 }
-steps:
-  - id: a
-    prompt: "write a few words about {{ inputs.n }}"
-  - id: b
-    prompt: "and a few more about {{ steps.a.output }}"
-`;
-
-type Page = { runs: ServedRunState[]; nextCursor?: string };
 
 describe('queue mode: one history for every server, and deltas from the workers', { skip }, () => {
   const suite = redisSuite();
