@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { WorkflowDebugger, type Stop } from '../../../src/debug/workflow-debugger';
+import type { WorkflowDebugger } from '../../../src/debug/workflow-debugger';
 import { DebuggerRunControl } from '../../../src/debug/run-control';
 import type { HoldPoint, RunEvent, StepRef } from '../../../src/engine';
 import { holdAt, initialRunState, reduceEvents, reduceRun, refKey, RunStateBuilder, stepInfosOf, type RunState } from '../../../src/engine/state';
 import { load, run, ScriptedProvider } from '../../support/engine';
+import { queuedStops } from './queued-stops';
 
 const WORKFLOW = load(`
   name: holds
@@ -35,18 +36,7 @@ const WORKFLOW = load(`
 
 /** A debugger driving a real run; each stop and each state the run passes through are the test's to read. */
 function debugRun(setup: (dbg: WorkflowDebugger) => void = () => undefined) {
-  const stops: Stop[] = [];
-  const waiting: ((stop: Stop) => void)[] = [];
-  const dbg = new WorkflowDebugger({
-    stopped: (stop) => {
-      const take = waiting.shift();
-      if (take) take(stop);
-      else stops.push(stop);
-    },
-    threadStarted: () => undefined,
-    threadExited: () => undefined,
-    output: () => undefined,
-  });
+  const { dbg, next: nextStop } = queuedStops();
   setup(dbg);
   const builder = new RunStateBuilder(initialRunState(WORKFLOW, stepInfosOf(WORKFLOW)));
   const held: string[] = [];
@@ -64,7 +54,6 @@ function debugRun(setup: (dbg: WorkflowDebugger) => void = () => undefined) {
       }
     },
   });
-  const nextStop = () => (stops.length > 0 ? Promise.resolve(stops.shift()!) : new Promise<Stop>((resolve) => waiting.push(resolve)));
   /** The next stop, once the run state shows it. */
   const stopped = async () => {
     const stop = await nextStop();

@@ -3,27 +3,10 @@ import { describe, test } from 'node:test';
 import * as path from 'node:path';
 import { RunControl } from '../../../src/engine';
 import { placeBreakpoints } from '../../../src/debug/breakpoints';
-import { WorkflowDebugger, type Stop } from '../../../src/debug/workflow-debugger';
 import { load, run, ScriptedProvider } from '../../support/engine';
+import { queuedStops } from './queued-stops';
 
-/** A debugger whose stops queue up for the test to take, in order. */
-function harness() {
-  const stops: Stop[] = [];
-  const waiting: ((stop: Stop) => void)[] = [];
-  const output: string[] = [];
-  const dbg = new WorkflowDebugger({
-    stopped: (stop) => {
-      const take = waiting.shift();
-      if (take) take(stop);
-      else stops.push(stop);
-    },
-    threadStarted: () => undefined,
-    threadExited: () => undefined,
-    output: (text) => void output.push(text),
-  });
-  const next = () => (stops.length > 0 ? Promise.resolve(stops.shift()!) : new Promise<Stop>((resolve) => waiting.push(resolve)));
-  return { dbg, next, output };
-}
+const harness = queuedStops;
 
 const echo = () => new ScriptedProvider((request) => `reply to ${request.stepId}`);
 
