@@ -147,17 +147,10 @@ export interface SseEvent {
   data: { type: string; [key: string]: unknown };
 }
 
-/** Reads a whole event stream (it ends with the run). */
+/** Reads a whole event stream (it ends with the run), without deltas: every id is a number. */
 export async function readEvents(base: string, id: string, lastEventId?: number): Promise<SseEvent[]> {
-  const response = await fetch(`${base}/v1/runs/${id}/events`, { headers: lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) } });
-  const text = await response.text();
-  return text
-    .split('\n\n')
-    .filter((block) => block.includes('data: '))
-    .map((block) => {
-      const field = (name: string) => block.split('\n').find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
-      return { id: Number(field('id')), event: field('event'), data: JSON.parse(field('data')) as SseEvent['data'] };
-    });
+  const events = await readStream(base, id, lastEventId === undefined ? {} : { lastEventId: String(lastEventId) });
+  return events.map((event) => ({ ...event, id: Number(event.id) }));
 }
 
 export interface StreamedEvent {
