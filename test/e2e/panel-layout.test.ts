@@ -6,12 +6,12 @@
 //   npm run build && node --import tsx --test test/e2e/panel-layout.test.ts
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { RunEvent } from '../../src/engine';
+import type { RunEvent, Workflow } from '../../src/engine';
 import { MockProvider } from '../../src/engine/providers/mock';
-import { notification, type CommandMessage, type RunHeader, type WebviewToHost } from '../../src/shared/protocol';
+import { notification, type CommandMessage, type WebviewToHost } from '../../src/shared/protocol';
 import { outlineOf } from '../../src/shared/workflow-outline';
 import { load, run } from '../support/engine';
-import { openPanelPage, type PanelPage } from '../support/panel-page';
+import { isReady, openPanelPage, sessionHeader, type PanelPage, type PanelPageOptions } from '../support/panel-page';
 
 const workflow = load(`
   name: Drag test
@@ -22,7 +22,16 @@ const workflow = load(`
     - { id: final, prompt: Final, mock: f }
 `);
 
-const isReady = (m: WebviewToHost): m is CommandMessage<'ready'> => m.type === 'command' && m.method === 'ready';
+/** A new panel page showing a finished mock run of `workflow`. */
+async function showFinishedRun(flow: Workflow, options: PanelPageOptions): Promise<{ panel: PanelPage; events: RunEvent[] }> {
+  const { events } = await run(flow, new MockProvider());
+  const panel = await openPanelPage(options);
+  await panel.waitForSent(isReady);
+  await panel.post(notification('run/show', { header: sessionHeader(events[0].runId, false), outline: outlineOf(flow), events }));
+  await panel.frame.locator('#run-view[data-status="succeeded"]').waitFor();
+  return { panel, events };
+}
+
 const isMove = (m: WebviewToHost): m is CommandMessage<'step/move'> => m.type === 'command' && m.method === 'step/move';
 
 describe('reordering steps by drag-and-drop in the panel', () => {
@@ -30,13 +39,7 @@ describe('reordering steps by drag-and-drop in the panel', () => {
   let events: RunEvent[];
 
   before(async () => {
-    events = (await run(workflow, new MockProvider())).events;
-    panel = await openPanelPage({ theme: 'dark' });
-    await panel.waitForSent(isReady);
-    const runId = events[0].runId;
-    const header: RunHeader = { runId, source: { kind: 'session', runId }, mode: 'run', live: false, canRerun: true, warnings: [] };
-    await panel.post(notification('run/show', { header, outline: outlineOf(workflow), events }));
-    await panel.frame.locator('#run-view[data-status="succeeded"]').waitFor();
+    ({ panel, events } = await showFinishedRun(workflow, { theme: 'dark' }));
   });
 
   after(async () => {
@@ -95,15 +98,9 @@ describe('a narrow, short panel (beside an editor, under the debug console)', ()
     [420, 330],
   ] as const) {
     test(`${width}×${height}: the graph leaves the step list room, and a click on any row lands on it`, async () => {
-      const { events } = await run(long, new MockProvider());
-      const panel = await openPanelPage({ theme: 'dark', viewport: { width, height } });
+      const { panel } = await showFinishedRun(long, { theme: 'dark', viewport: { width, height } });
       try {
-        await panel.waitForSent(isReady);
-        const runId = events[0].runId;
-        const header: RunHeader = { runId, source: { kind: 'session', runId }, mode: 'run', live: false, canRerun: true, warnings: [] };
-        await panel.post(notification('run/show', { header, outline: outlineOf(long), events }));
         const { frame } = panel;
-        await frame.locator('#run-view[data-status="succeeded"]').waitFor();
         for (const id of ['draft', 'review', 'check', 'final']) {
           // Playwright refuses a click that another element would receive.
           await frame.locator(`li.step[data-step-id="${id}"]`).click({ timeout: 5000 });

@@ -9,14 +9,14 @@ import { after, before, describe, test } from 'node:test';
 import { WorkflowDebugger } from '../../src/debug/workflow-debugger';
 import type { RunEvent } from '../../src/engine';
 import { MockProvider } from '../../src/engine/providers/mock';
-import { notification, type CommandMessage, type RequestMessage, type RunHeader, type WebviewToHost } from '../../src/shared/protocol';
+import { notification, type CommandMessage, type RequestMessage } from '../../src/shared/protocol';
 import { outlineOf } from '../../src/shared/workflow-outline';
 import { gridRowOf, type EvalGridRow } from '../../src/shared/eval-grid';
 import { evalJobs, parseTests, runEval, type CaseResult } from '../../src/engine/eval';
 import { loadWorkflow } from '../../src/engine/load';
 import { createResolver } from '../../src/engine/providers';
 import { load, run } from '../support/engine';
-import { HOSTILE_REPLY, openPanelPage, type PanelPage } from '../support/panel-page';
+import { HOSTILE_REPLY, isReady, openPanelPage, sessionHeader, type PanelPage } from '../support/panel-page';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'test-results', 'screenshots');
 
@@ -46,11 +46,7 @@ const workflow = load(`
       mock: "out {{ item }}"
 `);
 
-function header(runId: string): RunHeader {
-  return { runId, source: { kind: 'session', runId }, mode: 'run', live: true, canRerun: true, warnings: [] };
-}
-
-const isReady = (m: WebviewToHost): m is CommandMessage<'ready'> => m.type === 'command' && m.method === 'ready';
+const header = (runId: string) => sessionHeader(runId);
 
 describe('the run panel in a browser', () => {
   let panel: PanelPage;

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { panelHtml } from '../../src/extension/panel/html';
-import type { HostToWebview, PanelUiState, WebviewToHost } from '../../src/shared/protocol';
+import type { CommandMessage, HostToWebview, PanelUiState, RunHeader, WebviewToHost } from '../../src/shared/protocol';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ASSETS = path.join(ROOT, 'dist', 'webview');
@@ -23,6 +23,14 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** A few of the variables VS Code sets on a webview's page, so the page is readable and themed. */
 /** A model reply that tries every way into the page: an onerror image, a script, a javascript: link, an SVG with script. */
+/** The panel's first word: its script ran and it waits for the host. */
+export const isReady = (m: WebviewToHost): m is CommandMessage<'ready'> => m.type === 'command' && m.method === 'ready';
+
+/** The header the host sends with a run of this window (a session). */
+export function sessionHeader(runId: string, live = true): RunHeader {
+  return { runId, source: { kind: 'session', runId }, mode: 'run', live, canRerun: true, warnings: [] };
+}
+
 export const HOSTILE_REPLY = [
   'Some **bold** text and a [safe link](https://example.com/docs).',
   '',
